@@ -48,9 +48,7 @@ class Option:
 OPTIONS = (
     Option("--ogc-url", "base URL of an OGC API - Processes server to check", kind="url"),
     Option("--ogc-process", "process to execute asynchronously to create jobs", default="echo"),
-    Option(
-        "--ogc-inputs", "JSON object of inputs for --ogc-process", kind="json", default='{"message": "hello"}'
-    ),
+    Option("--ogc-inputs", "JSON object of inputs for --ogc-process", kind="json", default='{"message": "hello"}'),
     Option("--ogc-job", "id of an existing job to check (repeatable)", repeat=True),
     Option("--cf-url", "Cloud Controller base URL (the API root, without /v3)", kind="url"),
     Option("--cf-token", "bearer token for --cf-url", kind="secret"),
@@ -105,9 +103,7 @@ def _check(option: Option, value: str) -> None:
         try:
             parsed = json.loads(value)
         except json.JSONDecodeError as error:
-            raise pytest.UsageError(
-                f"{where} must be a JSON object: {error.msg} at character {error.pos}"
-            ) from None
+            raise pytest.UsageError(f"{where} must be a JSON object: {error.msg} at character {error.pos}") from None
         if not isinstance(parsed, dict):
             raise pytest.UsageError(f"{where} must be a JSON object, not {type(parsed).__name__}")
 

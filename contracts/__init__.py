@@ -115,6 +115,12 @@ class Response:
     def description(self) -> str:
         return str(self.spec.get("description", ""))
 
+    @property
+    def requirement(self) -> str:
+        """The document and requirement this response answers to, e.g. `OGC 18-062r2 /req/core/job-success`."""
+        named = self.spec.get("x-jobcontract-requirement")
+        return f"{self.contract.document_name} {named or f'{self.operation_id} {self.status}'}"
+
     @cached_property
     def variants(self) -> Variants | None:
         declared = self.spec.get("x-jobcontract-variants")
@@ -190,6 +196,11 @@ class Contract:
     def __repr__(self) -> str:
         return f"Contract({self.api!r})"
 
+    @property
+    def document_name(self) -> str:
+        """The document the contract follows (`info.x-jobcontract-document`)."""
+        return str(self.document.get("info", {}).get("x-jobcontract-document", self.document["info"]["title"]))
+
     def operations(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """(path, method, operation) for every operation, in document order."""
         for path, item in self.document.get("paths", {}).items():
@@ -205,9 +216,7 @@ class Contract:
         for path, method, op in self.operations():
             if op.get("operationId") == operation_id:
                 return path, method, op
-        raise ContractError(
-            f"{self.api} has no operation {operation_id!r} (it has {', '.join(self.operation_ids)})"
-        )
+        raise ContractError(f"{self.api} has no operation {operation_id!r} (it has {', '.join(self.operation_ids)})")
 
     def responses(self, operation_id: str) -> list[Response]:
         path, method, op = self._find(operation_id)
@@ -229,9 +238,7 @@ class Contract:
             if response.status == str(status):
                 return response
         documented = ", ".join(r.status for r in self.responses(operation_id))
-        raise ContractError(
-            f"{self.api} {operation_id} does not document status {status} (documented: {documented})"
-        )
+        raise ContractError(f"{self.api} {operation_id} does not document status {status} (documented: {documented})")
 
     @cache  # noqa: B019 - contracts live for the whole process
     def validator_at(self, location: str) -> Draft202012Validator:

@@ -1,1 +1,60 @@
-"""Stub servers for the four job-status APIs, all driven by one lifecycle engine."""
+"""Stub servers for the four job-status APIs, all driven by one lifecycle engine.
+
+from mocks import make_app
+app = make_app("ogc")                    # a werkzeug application with the control API
+with MockServer(app) as server: ...      # real HTTP on 127.0.0.1 (pytest-httpserver)
+with app.intercept("http://ogc.test"):   # in-process for `requests`, no socket
+    ...
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from .app import CONTROL_PREFIX, Dialect, MockApp, MockServer
+from .engine import Clock, Engine, Fault, Observation, ScriptError, Step
+
+# api -> "module:class" of its faithful dialect
+DIALECTS = {"ogc": "mocks.ogc:OgcDialect"}
+# api -> module holding VARIANTS, the deliberately faulty dialects the project's tests prove the suites catch
+FAULTY = {"ogc": "mocks.faulty.ogc"}
+
+__all__ = [
+    "CONTROL_PREFIX",
+    "Clock",
+    "Dialect",
+    "Engine",
+    "Fault",
+    "MockApp",
+    "MockServer",
+    "Observation",
+    "ScriptError",
+    "Step",
+    "dialect",
+    "make_app",
+    "variants",
+]
+
+
+def variants(api: str) -> dict[str, type[Dialect]]:
+    """The faulty variants of an API's mock, by name."""
+    if api not in FAULTY:
+        return {}
+    return dict(import_module(FAULTY[api]).VARIANTS)
+
+
+def dialect(api: str, variant: str | None = None) -> type[Dialect]:
+    if api not in DIALECTS:
+        raise ValueError(f"no mock for {api!r}; the mocks are {', '.join(sorted(DIALECTS))}")
+    if variant:
+        known = variants(api)
+        if variant not in known:
+            raise ValueError(f"{api} has no variant {variant!r}; its variants are {', '.join(sorted(known))}")
+        return known[variant]
+    module, _, name = DIALECTS[api].partition(":")
+    return getattr(import_module(module), name)  # type: ignore[no-any-return]
+
+
+def make_app(api: str, variant: str | None = None, *, clock: Clock | None = None) -> MockApp:
+    """A fresh mock of `api` (optionally a faulty `variant`) with its own engine and clock."""
+    return MockApp(dialect(api, variant), Engine(clock))

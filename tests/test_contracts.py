@@ -48,9 +48,7 @@ def test_openapi_document_is_valid_openapi_3_1(contract: Contract) -> None:
 
 def test_every_ref_resolves(contract: Contract) -> None:
     documents = [(contract.openapi_path, contract.document)]
-    documents += [
-        (path, json.loads(path.read_text())) for path in sorted(contract.directory.glob("schemas/*.json"))
-    ]
+    documents += [(path, json.loads(path.read_text())) for path in sorted(contract.directory.glob("schemas/*.json"))]
     for path, document in documents:
         resolver = contract.registry.resolver(path.as_uri())
         for ref in _refs(document):
@@ -105,9 +103,7 @@ def test_every_documented_response_has_a_fixture(contract: Contract) -> None:
                 if response.variants and media_kind(media_type) in ("json", "xml"):
                     wanted = set(response.variants.values)
                 for label in wanted:
-                    labels = {
-                        f[2] for f in have if f[:2] == (operation_id, response.status) and f[3] == extension
-                    }
+                    labels = {f[2] for f in have if f[:2] == (operation_id, response.status) and f[3] == extension}
                     if (label is None and labels) or label in labels:
                         continue
                     name = f"{response.status}{'-' + label if label else ''}.{extension}"
@@ -118,9 +114,7 @@ def test_every_documented_response_has_a_fixture(contract: Contract) -> None:
 def _decode(fixture: Fixture) -> Any:
     contract = contracts.load(fixture.api)
     response = contract.response(fixture.operation_id, fixture.status)
-    media_types = [
-        m for m in response.media_types if EXTENSION_OF_KIND.get(media_kind(m)) == fixture.extension
-    ]
+    media_types = [m for m in response.media_types if EXTENSION_OF_KIND.get(media_kind(m)) == fixture.extension]
     assert media_types, (
         f"{fixture.path}: {fixture.operation_id} {fixture.status} documents no media type for"
         f" .{fixture.extension} (documented: {', '.join(response.media_types)})"

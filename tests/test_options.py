@@ -43,17 +43,13 @@ def test_every_option_has_its_environment_twin() -> None:
 def test_no_url_means_embedded_mocks() -> None:
     result = run_pytest()
     assert result.returncode == 0, result.stderr
-    assert (
-        "ogc=embedded mock, cf=embedded mock, clc=embedded mock, importexport=embedded mock" in result.stdout
-    )
+    assert "ogc=embedded mock, cf=embedded mock, clc=embedded mock, importexport=embedded mock" in result.stdout
 
 
 def test_environment_twin_sets_the_option_and_the_command_line_wins() -> None:
     by_env = run_pytest(env={"JOBCONTRACT_OGC_URL": "http://127.0.0.1:9/ogc"})
     assert "ogc=http://127.0.0.1:9/ogc" in by_env.stdout
-    both = run_pytest(
-        "--ogc-url", "http://127.0.0.1:8/ogc", env={"JOBCONTRACT_OGC_URL": "http://127.0.0.1:9/ogc"}
-    )
+    both = run_pytest("--ogc-url", "http://127.0.0.1:8/ogc", env={"JOBCONTRACT_OGC_URL": "http://127.0.0.1:9/ogc"})
     assert "ogc=http://127.0.0.1:8/ogc" in both.stdout
 
 
@@ -79,9 +75,7 @@ def test_environment_twin_sets_the_option_and_the_command_line_wins() -> None:
         (["--cf-job", ""], {}, "--cf-job (or JOBCONTRACT_CF_JOB) is given but empty"),
     ],
 )
-def test_bad_values_stop_the_run_with_a_clear_message(
-    args: list[str], env: dict[str, str], message: str
-) -> None:
+def test_bad_values_stop_the_run_with_a_clear_message(args: list[str], env: dict[str, str], message: str) -> None:
     result = run_pytest(*args, env=env)
     assert result.returncode == pytest.ExitCode.USAGE_ERROR
     assert message in result.stderr

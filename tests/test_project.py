@@ -22,16 +22,14 @@ def _readme_commands() -> list[str]:
 def test_readme_opens_with_the_two_commands() -> None:
     main_job, tests = _readme_commands()
     assert main_job.startswith("python -m pip install") and main_job.endswith("pytest suites/")
-    assert tests.startswith("python -m pip install") and tests.endswith("pytest tests/")
+    assert tests.startswith("python -m pip install") and "pytest tests/" in tests
 
 
 def test_ci_runs_the_readme_test_command_exactly() -> None:
     script = ROOT / ".ci" / "run"
     extract = re.search(r"command=\$\((.*)\)\n", script.read_text())
     assert extract, ".ci/run must read its command from README.md"
-    found = subprocess.run(
-        ["bash", "-c", extract.group(1)], cwd=ROOT, capture_output=True, text=True, check=True
-    )
+    found = subprocess.run(["bash", "-c", extract.group(1)], cwd=ROOT, capture_output=True, text=True, check=True)
     assert found.stdout.strip() == _readme_commands()[1]
 
 

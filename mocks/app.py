@@ -1,0 +1,435 @@
+"""One mock application per API, and the three ways to run it.
+
+`MockApp` is a werkzeug application made of an API dialect (the routes and wire format of one
+API), the shared engine, the control API under `/__jobcontract`, and the per-request selector
+`Prefer: code=NNN[, example=LABEL]`. The same object is served by `MockServer` (pytest-httpserver's
+server, real HTTP on loopback), by `python -m mocks serve`, and in-process by `MockApp.intercept`
+(the `responses` library, no socket).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import socket
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+import requests
+import responses
+from pytest_httpserver.httpserver import HTTPServerBase
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request, Response
+
+import contracts
+
+from .engine import Engine, Fault, Observation, ScriptError, Step, parse_fault
+
+log = logging.getLogger("jobcontract.mocks")
+
+CONTROL_PREFIX = "/__jobcontract"
+REDACTED = "[redacted]"
+SECRET_HEADERS = frozenset({"authorization", "x-auth-token", "cookie", "x-amz-security-token"})
+PREFER_PATTERN = re.compile(r"\s*(code|example|dynamic)\s*=\s*\"?([^\",;]+)\"?\s*")
+
+
+class DropConnection(Exception):
+    """Close the connection without an answer (a scripted `drop` fault)."""
+
+
+class Dialect:
+    """The wire format of one API. Subclasses set `api`, `rules`, `states`, and render bodies."""
+
+    api: ClassVar[str]
+    #: lifecycle states in order; terminal ones listed in `terminal_states`
+    states: ClassVar[tuple[str, ...]]
+    terminal_states: ClassVar[frozenset[str]]
+    default_script: ClassVar[tuple[Step, ...]]
+    #: werkzeug rules whose endpoints are the contract's operationIds
+    rules: ClassVar[tuple[Rule, ...]]
+
+    def __init__(self, app: MockApp) -> None:
+        self.app = app
+        self.engine = app.engine
+
+    def handle(self, operation_id: str, request: Request, **params: str) -> Response:
+        handler: Callable[..., Response] = getattr(self, operation_id)
+        return handler(request, **params)
+
+    def error(self, request: Request, status: int, detail: str, **extra: Any) -> Response:
+        """The API's own error answer for `status` (every mock error goes through here)."""
+        raise NotImplementedError
+
+    def status_url(self, job_id: str) -> str:
+        """The URL a client polls for the job."""
+        raise NotImplementedError
+
+    def check_script(self, script: Iterable[Step]) -> None:
+        for step in script:
+            if step.state not in self.states:
+                raise ScriptError(
+                    f"{step.state!r} is not a {self.api} job state; the states are {', '.join(self.states)}"
+                )
+
+    # helpers for subclasses
+    def json(self, body: Any, status: int = 200, content_type: str = "application/json", **headers: str) -> Response:
+        return Response(json.dumps(body), status=status, content_type=content_type, headers=headers)
+
+    def poll(self, job_id: str) -> Observation | None:
+        """A client's poll of a job, with its scripted fault applied (delay, drop); a scripted status
+        is left in `observation.fault` for the caller to answer with `self.fault_response`."""
+        observation = self.engine.poll(job_id)
+        if observation is not None and observation.fault is not None:
+            self.app.apply_fault(observation.fault)
+        return observation
+
+    def fault_response(self, request: Request, observation: Observation) -> Response | None:
+        fault = observation.fault
+        if fault is None or fault.status is None:
+            return None
+        return self.app.documented(request, fault.status, "scripted fault")
+
+
+class MockApp:
+    """An API mock: dialect + engine + control API + Prefer selector, as a werkzeug application."""
+
+    def __init__(self, dialect: type[Dialect], engine: Engine | None = None, base_url: str = "") -> None:
+        self.engine = engine or Engine()
+        self.base_url = base_url.rstrip("/")
+        self.dialect = dialect(self)
+        self.contract = contracts.load(self.dialect.api)
+        self._routes = Map(list(dialect.rules), strict_slashes=False, merge_slashes=False)
+        self._control = Map(
+            [
+                Rule(f"{CONTROL_PREFIX}", endpoint="describe", methods=["GET"]),
+                Rule(f"{CONTROL_PREFIX}/jobs", endpoint="list_jobs", methods=["GET"]),
+                Rule(f"{CONTROL_PREFIX}/jobs", endpoint="create_job", methods=["POST"]),
+                Rule(f"{CONTROL_PREFIX}/jobs/<path:job_id>/faults", endpoint="inject_fault", methods=["POST"]),
+                Rule(f"{CONTROL_PREFIX}/jobs/<path:job_id>", endpoint="show_job", methods=["GET"]),
+                Rule(f"{CONTROL_PREFIX}/clock", endpoint="clock", methods=["GET", "POST"]),
+                Rule(f"{CONTROL_PREFIX}/reset", endpoint="reset", methods=["POST"]),
+                Rule(f"{CONTROL_PREFIX}/journal", endpoint="journal", methods=["GET"]),
+            ],
+            strict_slashes=False,
+        )
+
+    # -- the Python control API (mirrored by HTTP under /__jobcontract) --------------------------
+    def create_job(
+        self,
+        script: Iterable[Any] | None = None,
+        job_id: str | None = None,
+        *,
+        faults: Mapping[int, Any] | None = None,
+        **attributes: Any,
+    ) -> str:
+        """Create a job that follows `script` (default: the API's realistic one); returns its id."""
+        from .engine import parse_step
+
+        steps = tuple(parse_step(raw) for raw in (script or self.dialect.default_script))
+        self.dialect.check_script(steps)
+        return self.engine.create(steps, job_id, faults=faults, **attributes)
+
+    def job(self, job_id: str) -> Observation | None:
+        return self.engine.peek(job_id)
+
+    def advance(self, seconds: float) -> float:
+        return self.engine.advance(seconds)
+
+    def inject_fault(self, job_id: str, fault: Fault | Mapping[str, Any], poll: int | None = None) -> int:
+        return self.engine.inject(job_id, fault, poll)
+
+    def reset(self) -> None:
+        self.engine.reset()
+
+    def journal(self) -> list[dict[str, Any]]:
+        return self.engine.journal()
+
+    def status_url(self, job_id: str) -> str:
+        return self.dialect.status_url(job_id)
+
+    # -- serving ---------------------------------------------------------------------------------
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        return self.handle(Request(environ))(environ, start_response)
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request; never raises (except DropConnection, which the transport turns into a
+        closed connection)."""
+        started = time.monotonic()
+        try:
+            if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
+                response = self._handle_control(request)
+            else:
+                response = self._handle_api(request)
+        except DropConnection:
+            self._record(request, None, started)
+            raise
+        except Exception:  # a bug in the mock: answer the API's documented 500 and remember it
+            log.exception("unscripted error answering %s %s", request.method, request.path)
+            response = self.dialect.error(request, 500, "internal error in the mock (unscripted)")
+            response.headers["X-Jobcontract-Unscripted"] = "true"
+        self._record(request, response, started)
+        return response
+
+    def _handle_api(self, request: Request) -> Response:
+        adapter = self._routes.bind("mock", path_info=request.path)
+        try:
+            operation_id, params = adapter.match(method=request.method)
+        except MethodNotAllowed as error:
+            allowed = ", ".join(sorted(error.valid_methods or []))
+            response = self.dialect.error(request, 405, f"method {request.method} is not allowed here")
+            response.headers["Allow"] = allowed
+            return response
+        except NotFound:
+            return self.dialect.error(request, 404, f"there is nothing at {request.path}")
+        prefer = self._selector(request)
+        if prefer is not None:
+            return self._select(request, operation_id, *prefer)
+        return self.dialect.handle(operation_id, request, **params)
+
+    # -- the Prefer selector -----------------------------------------------------------------------
+    @staticmethod
+    def _selector(request: Request) -> tuple[str, str | None] | None:
+        header = request.headers.get("Prefer", "")
+        found = dict(m.groups() for part in header.split(",") if (m := PREFER_PATTERN.fullmatch(part)))
+        if "code" not in found:
+            return None
+        return found["code"], found.get("example")
+
+    def _select(self, request: Request, operation_id: str, code: str, example: str | None) -> Response:
+        try:
+            self.contract.response(operation_id, code)
+        except contracts.ContractError:
+            documented = ", ".join(r.status for r in self.contract.responses(operation_id))
+            return self.dialect.error(
+                request, 400, f"Prefer: code={code} is not documented for {operation_id} (documented: {documented})"
+            )
+        return self.documented(request, int(code), "selected by Prefer", operation_id=operation_id, example=example)
+
+    def documented(
+        self, request: Request, status: int, reason: str, *, operation_id: str | None = None, example: str | None = None
+    ) -> Response:
+        """The documented answer for `status`: the API's own error for 4xx/5xx, else a fixture."""
+        if status >= 400 and example is None:
+            return self.dialect.error(request, status, reason)
+        if operation_id is None:
+            adapter = self._routes.bind("mock", path_info=request.path)
+            operation_id = adapter.match(method=request.method)[0]
+        candidates = [f for f in self.contract.fixtures() if f.operation_id == operation_id and f.status == str(status)]
+        if example is not None:
+            candidates = [f for f in candidates if f.label == example]
+        if not candidates:
+            labels = sorted({str(f.label) for f in self.contract.fixtures() if f.operation_id == operation_id})
+            return self.dialect.error(
+                request, 400, f"no example {example!r} for {operation_id} {status} (examples: {', '.join(labels)})"
+            )
+        wanted = request.accept_mimetypes.best_match(["application/json", "text/html", "text/xml"]) or ""
+        fixture = next((f for f in candidates if contracts.media_kind(wanted) == f.kind), candidates[0])
+        documented = self.contract.response(operation_id, status)
+        media = next(m for m in documented.media_types if contracts.media_kind(m) == fixture.kind)
+        response = Response(fixture.body(), status=status, content_type=media)
+        for name, header in documented.spec.get("headers", {}).items():
+            if header.get("required"):  # the contract's own example value of a required header
+                response.headers[name] = str(header.get("example", header.get("schema", {}).get("example", "")))
+        return response
+
+    # -- faults ------------------------------------------------------------------------------------
+    def apply_fault(self, fault: Fault) -> None:
+        if fault.delay:
+            time.sleep(fault.delay)  # real seconds: the server is threaded, other requests go on
+        if fault.drop:
+            raise DropConnection()
+
+    # -- the HTTP control API ------------------------------------------------------------------------
+    def _handle_control(self, request: Request) -> Response:
+        adapter = self._control.bind("mock", path_info=request.path)
+        try:
+            endpoint, params = adapter.match(method=request.method)
+            body = self._control_body(request)
+            return getattr(self, f"_control_{endpoint}")(request, body, **params)
+        except ScriptError as error:
+            return _control_answer({"error": str(error)}, 400)
+        except KeyError as error:
+            return _control_answer({"error": f"no job {error.args[0]!r}"}, 404)
+        except HTTPException as error:
+            return _control_answer({"error": error.description or error.name}, error.code or 400)
+
+    @staticmethod
+    def _control_body(request: Request) -> dict[str, Any]:
+        if request.method != "POST" or not request.get_data():
+            return {}
+        try:
+            body = json.loads(request.get_data())
+        except ValueError as error:
+            raise ScriptError(f"the control API takes a JSON object: {error}") from None
+        if not isinstance(body, dict):
+            raise ScriptError("the control API takes a JSON object")
+        return body
+
+    def _control_describe(self, request: Request, body: dict[str, Any]) -> Response:
+        return _control_answer(
+            {
+                "api": self.dialect.api,
+                "states": list(self.dialect.states),
+                "default_script": [vars(step) for step in self.dialect.default_script],
+                "clock": self.engine.clock.now().isoformat(),
+                "control": {
+                    "create job": f"POST {CONTROL_PREFIX}/jobs",
+                    "show job": f"GET {CONTROL_PREFIX}/jobs/{{id}}",
+                    "inject fault": f"POST {CONTROL_PREFIX}/jobs/{{id}}/faults",
+                    "advance clock": f"POST {CONTROL_PREFIX}/clock",
+                    "reset": f"POST {CONTROL_PREFIX}/reset",
+                    "journal": f"GET {CONTROL_PREFIX}/journal",
+                },
+            }
+        )
+
+    def _control_list_jobs(self, request: Request, body: dict[str, Any]) -> Response:
+        return _control_answer({"jobs": self.engine.job_ids()})
+
+    def _control_create_job(self, request: Request, body: dict[str, Any]) -> Response:
+        unknown = set(body) - {"script", "id", "faults", "attributes"}
+        if unknown:
+            raise ScriptError(f"unknown field(s) {sorted(unknown)}; a job has script, id, faults, attributes")
+        attributes = body.get("attributes") or {}
+        if not isinstance(attributes, dict):
+            raise ScriptError("attributes must be an object")
+        faults = body.get("faults") or {}
+        if not isinstance(faults, dict):
+            raise ScriptError("faults must be an object keyed by poll number")
+        script = body.get("script")
+        if script is not None and not isinstance(script, list):
+            raise ScriptError("script must be a list of steps")
+        job_id = self.create_job(script, body.get("id"), faults=faults, **attributes)
+        return _control_answer({"id": job_id, "url": self.status_url(job_id)}, 201)
+
+    def _control_show_job(self, request: Request, body: dict[str, Any], job_id: str) -> Response:
+        observation = self.job(job_id)
+        if observation is None:
+            raise KeyError(job_id)
+        return _control_answer(observation_json(observation))
+
+    def _control_inject_fault(self, request: Request, body: dict[str, Any], job_id: str) -> Response:
+        fault = parse_fault(body.get("fault", {}))
+        poll = self.inject_fault(job_id, fault, body.get("poll"))
+        return _control_answer({"poll": poll}, 201)
+
+    def _control_clock(self, request: Request, body: dict[str, Any]) -> Response:
+        if request.method == "POST":
+            if set(body) != {"advance"}:
+                raise ScriptError('advance the clock with {"advance": seconds}')
+            self.advance(body["advance"])
+        return _control_answer({"now": self.engine.clock.now().isoformat(), "seconds": self.engine.clock.seconds()})
+
+    def _control_reset(self, request: Request, body: dict[str, Any]) -> Response:
+        self.reset()
+        return Response(status=204)
+
+    def _control_journal(self, request: Request, body: dict[str, Any]) -> Response:
+        return _control_answer({"requests": self.journal()})
+
+    # -- journal -------------------------------------------------------------------------------------
+    def _record(self, request: Request, response: Response | None, started: float) -> None:
+        if request.path.startswith(CONTROL_PREFIX):
+            return
+        self.engine.record(
+            {
+                "method": request.method,
+                "path": request.path,
+                "query": request.query_string.decode("latin-1"),
+                "headers": {k: REDACTED if k.lower() in SECRET_HEADERS else v for k, v in request.headers.items()},
+                "status": None if response is None else response.status_code,
+                "dropped": response is None,
+                "unscripted": response is not None and "X-Jobcontract-Unscripted" in response.headers,
+                "seconds": round(time.monotonic() - started, 6),
+            }
+        )
+
+    # -- in-process, through `responses` ---------------------------------------------------------------
+    @contextmanager
+    def intercept(self, base_url: str = "http://mock.jobcontract.invalid") -> Iterator[MockApp]:
+        """Serve this mock to `requests` in-process: every call under `base_url` reaches `handle`."""
+        previous, self.base_url = self.base_url, base_url.rstrip("/")
+        pattern = re.compile(re.escape(self.base_url) + r"(/.*)?$")
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            for method in ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"):
+                mock.add_callback(method, pattern, callback=self._responses_callback)
+            try:
+                yield self
+            finally:
+                self.base_url = previous
+
+    def _responses_callback(self, prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+        url = requests.utils.urlparse(prepared.url)
+        body = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
+        environ = EnvironBuilder(
+            path=url.path or "/",
+            query_string=url.query,
+            method=prepared.method,
+            headers=dict(prepared.headers),
+            data=body or b"",
+            base_url=f"{url.scheme}://{url.netloc}",
+        ).get_environ()
+        try:
+            response = self.handle(Request(environ))
+        except DropConnection:
+            raise requests.exceptions.ConnectionError("connection dropped by a scripted fault") from None
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        return response.status_code, headers, response.get_data()
+
+
+def _control_answer(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body), status=status, content_type="application/json")
+
+
+def observation_json(observation: Observation) -> dict[str, Any]:
+    return {
+        "id": observation.job_id,
+        "state": observation.state,
+        "step": observation.step,
+        "steps": observation.steps,
+        "terminal": observation.terminal,
+        "progress": observation.progress,
+        "polls": observation.poll,
+        "created": observation.created.isoformat(),
+        "history": [{"state": state, "entered": when.isoformat()} for state, when in observation.entered],
+        "attributes": dict(observation.attributes),
+    }
+
+
+class MockServer(HTTPServerBase):
+    """A mock served over real HTTP on loopback by pytest-httpserver's threaded server."""
+
+    def __init__(self, app: MockApp, host: str = "127.0.0.1", port: int = 0, *, access_log: bool = False) -> None:
+        super().__init__(host, port, threaded=True)
+        self.app = app
+        self.access_log = access_log
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.format_host(self.host)}:{self.port}"
+
+    def start(self) -> None:
+        if not self.access_log:
+            # werkzeug prints a line per request unless its logger is told otherwise
+            logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        super().start()
+        self.app.base_url = self.url
+
+    def dispatch(self, request: Request) -> Response:
+        try:
+            return self.app.handle(request)
+        except DropConnection:
+            connection = request.environ.get("werkzeug.socket")
+            if connection is not None:
+                connection.shutdown(socket.SHUT_RDWR)
+            return Response(status=500)  # never reaches the client: the socket is closed
+
+    def application(self, request: Request) -> Response:
+        # The base class keeps every request and response forever; the engine's journal is bounded.
+        request.get_data()
+        return self.dispatch(request)

@@ -1,0 +1,334 @@
+"""The job-lifecycle engine shared by every mock.
+
+A job follows a script of steps in its API's own vocabulary (OGC `accepted -> running ->
+successful`, CF `PROCESSING -> COMPLETE`, ...). A step lasts a number of seconds on the engine's
+clock or a number of polls; the last step lasts forever. Faults (a status code, a delay, a dropped
+connection) can be scripted on chosen polls. The clock only moves when told to (frozen) or follows
+real time plus whatever it was advanced by, so a one-hour job finishes in microseconds in a test.
+
+Everything goes through one lock: many clients polling at once see one consistent, never-regressing
+history per job.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+
+class ScriptError(ValueError):
+    """A job script, fault or control request is malformed; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One state of a job, held for `seconds` of clock time or `polls` polls (neither: forever)."""
+
+    state: str
+    seconds: float | None = None
+    polls: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.state, str) or not self.state:
+            raise ScriptError(f"a step needs a state name, not {self.state!r}")
+        if self.seconds is not None and self.polls is not None:
+            raise ScriptError(f"step {self.state!r}: give seconds or polls, not both")
+        if self.seconds is not None and (not isinstance(self.seconds, int | float) or self.seconds < 0):
+            raise ScriptError(f"step {self.state!r}: seconds must be a number >= 0, not {self.seconds!r}")
+        if self.polls is not None and (
+            not isinstance(self.polls, int) or isinstance(self.polls, bool) or self.polls < 1
+        ):
+            raise ScriptError(f"step {self.state!r}: polls must be an integer >= 1, not {self.polls!r}")
+
+    @property
+    def lasts_forever(self) -> bool:
+        return self.seconds is None and self.polls is None
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What goes wrong on one answer: another documented status, a delay, or a dropped connection."""
+
+    status: int | None = None
+    delay: float = 0.0
+    drop: bool = False
+
+    def __post_init__(self) -> None:
+        if self.status is not None and (not isinstance(self.status, int) or not 100 <= self.status <= 599):
+            raise ScriptError(f"a fault status must be an HTTP status code, not {self.status!r}")
+        if not isinstance(self.delay, int | float) or not 0 <= self.delay <= 300:
+            raise ScriptError(f"a fault delay must be between 0 and 300 seconds, not {self.delay!r}")
+        if self.drop and self.status is not None:
+            raise ScriptError("a fault either drops the connection or answers a status, not both")
+
+
+def parse_step(raw: Any) -> Step:
+    """A step from its JSON form: `"running"`, `{"state": "running", "seconds": 60}`."""
+    if isinstance(raw, Step):
+        return raw
+    if isinstance(raw, str):
+        return Step(raw)
+    if isinstance(raw, Mapping):
+        unknown = set(raw) - {"state", "seconds", "polls"}
+        if unknown:
+            raise ScriptError(f"unknown step field(s) {sorted(unknown)}; a step has state, seconds, polls")
+        return Step(raw.get("state"), raw.get("seconds"), raw.get("polls"))  # type: ignore[arg-type]
+    raise ScriptError(f"a step is a state name or an object with state and seconds or polls, not {raw!r}")
+
+
+def parse_fault(raw: Any) -> Fault:
+    """A fault from its JSON form: `{"status": 500}`, `{"delay": 2.5}`, `{"drop": true}`."""
+    if isinstance(raw, Fault):
+        return raw
+    if not isinstance(raw, Mapping):
+        raise ScriptError(f"a fault is an object with status, delay or drop, not {raw!r}")
+    unknown = set(raw) - {"status", "delay", "drop"}
+    if unknown:
+        raise ScriptError(f"unknown fault field(s) {sorted(unknown)}; a fault has status, delay, drop")
+    return Fault(raw.get("status"), raw.get("delay", 0.0), bool(raw.get("drop", False)))
+
+
+class Clock:
+    """Real time plus an offset that tests advance; `frozen` stops the real-time part."""
+
+    def __init__(self, start: datetime | None = None, *, frozen: bool = False) -> None:
+        self._start = (start or datetime.now(UTC)).replace(microsecond=0)
+        self._frozen = frozen
+        self._real_start = time.monotonic()
+        self._offset = 0.0
+        self._lock = threading.Lock()
+
+    def seconds(self) -> float:
+        """Seconds since the clock started (never decreases)."""
+        with self._lock:
+            real = 0.0 if self._frozen else time.monotonic() - self._real_start
+            return real + self._offset
+
+    def now(self) -> datetime:
+        return self.at(self.seconds())
+
+    def at(self, seconds: float) -> datetime:
+        return self._start + timedelta(seconds=seconds)
+
+    def advance(self, seconds: float) -> float:
+        if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
+            raise ScriptError(f"the clock only moves forward: seconds must be a number >= 0, not {seconds!r}")
+        with self._lock:
+            self._offset += seconds
+        return self.seconds()
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one look at a job shows: its state now, when each state began, and any fault."""
+
+    job_id: str
+    state: str
+    step: int
+    steps: int
+    created: datetime
+    entered: tuple[tuple[str, datetime], ...]  # (state, when it began) for every state reached
+    progress: int
+    poll: int
+    terminal: bool
+    fault: Fault | None
+    attributes: Mapping[str, Any]
+
+    @property
+    def updated(self) -> datetime:
+        return self.entered[-1][1]
+
+    def began(self, state: str) -> datetime | None:
+        """When the job first entered `state`, if it has."""
+        return next((when for name, when in self.entered if name == state), None)
+
+
+@dataclass
+class _Job:
+    job_id: str
+    script: tuple[Step, ...]
+    created: float
+    attributes: dict[str, Any]
+    step: int = 0
+    entered_at: float = 0.0
+    polls_in_step: int = 0
+    polls: int = 0
+    history: list[tuple[str, float]] = field(default_factory=list)
+    faults: dict[int, Fault] = field(default_factory=dict)
+
+
+class Engine:
+    """Jobs, their clock, their scripted faults, and a bounded journal of requests."""
+
+    JOURNAL_LIMIT = 1000
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock = clock or Clock(frozen=True)
+        self._lock = threading.RLock()
+        self._jobs: dict[str, _Job] = {}
+        self._journal: list[dict[str, Any]] = []
+        self._sequence = itertools.count(1)
+
+    # -- jobs ---------------------------------------------------------------------------------
+    def create(
+        self,
+        script: Iterable[Any],
+        job_id: str | None = None,
+        *,
+        faults: Mapping[int, Any] | None = None,
+        **attributes: Any,
+    ) -> str:
+        steps = tuple(parse_step(raw) for raw in script)
+        if not steps:
+            raise ScriptError("a job script needs at least one step")
+        if job_id is not None and (not isinstance(job_id, str) or not job_id):
+            raise ScriptError(f"a job id is a non-empty string, not {job_id!r}")
+        parsed_faults = {self._poll_number(k): parse_fault(v) for k, v in (faults or {}).items()}
+        with self._lock:
+            job_id = job_id or str(uuid.uuid4())
+            if job_id in self._jobs:
+                raise ScriptError(f"job {job_id!r} already exists")
+            now = self.clock.seconds()
+            job = _Job(job_id, steps, now, dict(attributes), entered_at=now, faults=parsed_faults)
+            job.history.append((steps[0].state, now))
+            self._jobs[job_id] = job
+            return job_id
+
+    @staticmethod
+    def _poll_number(raw: Any) -> int:
+        try:
+            number = int(raw)
+        except (TypeError, ValueError):
+            number = 0
+        if number < 1:
+            raise ScriptError(f"faults are keyed by poll number (1 is the first poll), not {raw!r}")
+        return number
+
+    def exists(self, job_id: str) -> bool:
+        with self._lock:
+            return job_id in self._jobs
+
+    def job_ids(self) -> list[str]:
+        with self._lock:
+            return list(self._jobs)
+
+    def poll(self, job_id: str) -> Observation | None:
+        """Look at a job as a client poll does: counts the poll, applies its scripted fault."""
+        return self._observe(job_id, count=True)
+
+    def peek(self, job_id: str) -> Observation | None:
+        """Look at a job without counting a poll (control API, dismiss)."""
+        return self._observe(job_id, count=False)
+
+    def _observe(self, job_id: str, *, count: bool) -> Observation | None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return None
+            now = self.clock.seconds()
+            self._settle(job, now)
+            fault = None
+            if count:
+                job.polls += 1
+                job.polls_in_step += 1
+                fault = job.faults.pop(job.polls, None)
+            return self._snapshot(job, now, fault)
+
+    def _settle(self, job: _Job, now: float) -> None:
+        while job.step < len(job.script) - 1:
+            step = job.script[job.step]
+            if step.seconds is not None and now >= job.entered_at + step.seconds:
+                entered = job.entered_at + step.seconds
+            elif step.polls is not None and job.polls_in_step >= step.polls:
+                entered = now
+            else:
+                return
+            self._enter(job, job.step + 1, entered)
+
+    @staticmethod
+    def _enter(job: _Job, step: int, when: float) -> None:
+        job.step, job.entered_at, job.polls_in_step = step, when, 0
+        job.history.append((job.script[step].state, when))
+
+    def _snapshot(self, job: _Job, now: float, fault: Fault | None) -> Observation:
+        last = len(job.script) - 1
+        step = job.script[job.step]
+        fraction = 0.0
+        if step.seconds:
+            fraction = min(1.0, (now - job.entered_at) / step.seconds)
+        elif step.polls:
+            fraction = min(1.0, job.polls_in_step / step.polls)
+        progress = 100 if job.step == last else int(100 * (job.step + fraction) / last)
+        return Observation(
+            job_id=job.job_id,
+            state=step.state,
+            step=job.step,
+            steps=len(job.script),
+            created=self.clock.at(job.created),
+            entered=tuple((name, self.clock.at(when)) for name, when in job.history),
+            progress=progress,
+            poll=job.polls,
+            terminal=job.step == last,
+            fault=fault,
+            attributes=dict(job.attributes),
+        )
+
+    def finish(self, job_id: str, state: str, **attributes: Any) -> Observation | None:
+        """End a job now in `state` (a dismissal, a cancellation): it stays there for good."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return None
+            now = self.clock.seconds()
+            self._settle(job, now)
+            job.script = (*job.script[: job.step + 1], Step(state))
+            job.attributes.update(attributes)
+            self._enter(job, job.step + 1, now)
+            return self._snapshot(job, now, None)
+
+    def update(self, job_id: str, **attributes: Any) -> None:
+        with self._lock:
+            self._jobs[job_id].attributes.update(attributes)
+
+    def remove(self, job_id: str) -> bool:
+        with self._lock:
+            return self._jobs.pop(job_id, None) is not None
+
+    def inject(self, job_id: str, fault: Any, poll: int | None = None) -> int:
+        """Script `fault` on poll number `poll` of the job (default: its next poll); returns it."""
+        parsed = parse_fault(fault)
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                raise KeyError(job_id)
+            number = job.polls + 1 if poll is None else self._poll_number(poll)
+            job.faults[number] = parsed
+            return number
+
+    def advance(self, seconds: float) -> float:
+        return self.clock.advance(seconds)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._jobs.clear()
+            self._journal.clear()
+
+    # -- journal ------------------------------------------------------------------------------
+    def record(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self._journal.append({"seq": next(self._sequence), **entry})
+            del self._journal[: -self.JOURNAL_LIMIT]
+
+    def journal(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(entry) for entry in self._journal]
+
+
+def with_fault(observation: Observation, fault: Fault | None) -> Observation:
+    return replace(observation, fault=fault)

@@ -1,0 +1,113 @@
+"""What every contract suite shares: the target under test, and checks that name the document and
+requirement a failure breaks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from schemathesis.core.failures import FailureGroup
+
+import contracts
+from mocks import MockApp, MockServer
+
+
+@dataclass
+class Target:
+    """The server a suite checks: a real one named by `--<api>-url`, or the embedded mock."""
+
+    api: str
+    base_url: str
+    server: MockServer | None = None
+    session: requests.Session = field(default_factory=requests.Session)
+
+    @property
+    def embedded(self) -> bool:
+        return self.server is not None
+
+    @property
+    def control(self) -> MockApp:
+        """The mock's control API; skips the test against a real server, which has none."""
+        if self.server is None:
+            pytest.skip(
+                f"needs the mock's control API (scripted jobs, clock, faults); {self.api} is checked"
+                f" against the real server {self.base_url}"
+            )
+        return self.server.app
+
+    def url(self, path: str) -> str:
+        return self.base_url.rstrip("/") + path
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 30)
+        return self.session.request(method, self.url(path), **kwargs)
+
+
+def target(config: pytest.Config, api: str, server_fixture: str, request: pytest.FixtureRequest) -> Iterator[Target]:
+    """The target of `api`'s suite: `--<api>-url` if given, else the embedded mock fixture."""
+    from conftest import option_value
+
+    url = option_value(config, f"{api}_url")
+    if url:
+        yield Target(api, str(url))
+    else:
+        server: MockServer = request.getfixturevalue(server_fixture)
+        yield Target(api, server.url, server)
+
+
+class ContractViolation(AssertionError):
+    """A response breaks the contract; the message starts with the document and requirement."""
+
+
+def violation(requirement: str, message: str) -> ContractViolation:
+    return ContractViolation(f"{requirement}: {message}")
+
+
+def check_response(api: str, operation_id: str, response: requests.Response) -> Any:
+    """Check a response against `operation_id`'s contract (status, media type, body) and return the
+    decoded body. Every failure names the document and requirement it breaks."""
+    contract = contracts.load(api)
+    where = f"{response.request.method} {response.request.path_url} -> {response.status_code}"
+    try:
+        documented = contract.response(operation_id, response.status_code)
+    except contracts.ContractError as error:
+        raise violation(f"{contract.document_name} {operation_id}", f"{where}: {error}") from None
+    media_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    if media_type not in documented.media_types:
+        raise violation(
+            documented.requirement,
+            f"{where}: Content-Type {media_type or '(none)'!r} is not documented"
+            f" (documented: {', '.join(documented.media_types)})",
+        )
+    for name, header in documented.spec.get("headers", {}).items():
+        if header.get("required") and name not in response.headers:
+            raise violation(documented.requirement, f"{where}: the required header {name} is missing")
+    try:
+        body = contract.decode(operation_id, response.status_code, media_type, response.content)
+    except ValueError as error:
+        raise violation(documented.requirement, f"{where}: the body does not parse as {media_type}: {error}") from None
+    errors = documented.validate(media_type, body)
+    if errors:
+        lines = [f"  at /{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5]]
+        raise violation(documented.requirement, f"{where}: the body breaks the schema:\n" + "\n".join(lines))
+    return body
+
+
+def call_and_validate(case: schemathesis.Case, api: str, target: Target, **kwargs: Any) -> requests.Response:
+    """Schemathesis' call-and-check, with each failure prefixed by the requirement it breaks."""
+    response = case.call(base_url=target.base_url, session=target.session, **kwargs)
+    try:
+        case.validate_response(response)
+    except (FailureGroup, AssertionError) as error:
+        contract = contracts.load(api)
+        operation_id = case.operation.definition.raw.get("operationId", case.operation.label)
+        try:
+            requirement = contract.response(operation_id, response.status_code).requirement
+        except contracts.ContractError:
+            requirement = f"{contract.document_name} {operation_id} (undocumented status {response.status_code})"
+        raise violation(requirement, str(error)) from None
+    return response
