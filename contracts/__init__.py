@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker
@@ -232,6 +232,38 @@ class Contract:
                 spec = resolve_pointer(self.document, location)
             found.append(Response(self, operation_id, method, path, str(status), location, spec))
         return found
+
+    def request_errors(self, operation_id: str, content_type: str | None, body: bytes) -> list[str]:
+        """Every way a request body breaks `operation_id`'s documented requestBody ([] if it conforms).
+        A body without a Content-Type is read as the first documented media type."""
+        path, method, op = self._find(operation_id)
+        spec = op.get("requestBody")
+        if spec is None:
+            return []
+        location = f"/paths/{escape_pointer_token(path)}/{method}/requestBody"
+        while "$ref" in spec:
+            location = spec["$ref"][1:]
+            spec = resolve_pointer(self.document, location)
+        if not body:
+            return ["a request body is required"] if spec.get("required") else []
+        content = spec.get("content", {})
+        essence = (content_type or "").split(";", 1)[0].strip().lower() or next(iter(content), "")
+        if essence not in content:
+            return [f"Content-Type {essence!r} is not documented (documented: {', '.join(content)})"]
+        if media_kind(essence) == "json":
+            try:
+                instance = json.loads(body)
+            except ValueError as error:
+                return [f"the body is not JSON: {error}"]
+        elif essence == "application/x-www-form-urlencoded":
+            instance = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        else:
+            return []
+        validator = self.validator_at(f"{location}/content/{escape_pointer_token(essence)}/schema")
+        return [
+            f"at /{'/'.join(map(str, error.absolute_path))}: {error.message}"
+            for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
+        ]
 
     def response(self, operation_id: str, status: int | str) -> Response:
         for response in self.responses(operation_id):

@@ -189,6 +189,10 @@ class MockApp:
         prefer = self._selector(request)
         if prefer is not None:
             return self._select(request, operation_id, *prefer)
+        if operation_id in self.contract.operation_ids:
+            problems = self.contract.request_errors(operation_id, request.content_type, request.get_data())
+            if problems:
+                return self.dialect.error(request, 400, "the request breaks the contract: " + "; ".join(problems[:3]))
         return self.dialect.handle(operation_id, request, **params)
 
     # -- the Prefer selector -----------------------------------------------------------------------
