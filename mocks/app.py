@@ -103,7 +103,8 @@ class MockApp:
         self.base_url = base_url.rstrip("/")
         self.dialect = dialect(self)
         self.contract = contracts.load(self.dialect.api)
-        self._routes = Map(list(dialect.rules), strict_slashes=False, merge_slashes=False)
+        # Rule objects bind to one Map: each app routes with unbound copies of its dialect's rules
+        self._routes = Map([rule.empty() for rule in dialect.rules], strict_slashes=False, merge_slashes=False)
         self._control = Map(
             [
                 Rule(f"{CONTROL_PREFIX}", endpoint="describe", methods=["GET"]),
