@@ -335,11 +335,18 @@ class Contract:
 
 
 def _decode_query_xml(api: str, operation_id: str, status: int, body: bytes) -> Any:
-    """Parse an AWS query-protocol body exactly as boto3 does, JSON-ready (datetimes as ISO 8601)."""
-    from botocore.parsers import QueryParser
+    """Parse an AWS query-protocol body exactly as boto3 does, JSON-ready (datetimes as ISO 8601).
+    A body that is not XML, or lacks the operation's result element, raises ValueError (as a body
+    that is not JSON does)."""
+    from botocore.parsers import QueryParser, ResponseParserError
 
     operation = _botocore_service_model(api).operation_model(operation_id)
-    parsed = QueryParser().parse({"body": body, "status_code": status, "headers": {}}, operation.output_shape)
+    try:
+        parsed = QueryParser().parse({"body": body, "status_code": status, "headers": {}}, operation.output_shape)
+    except ResponseParserError as error:
+        raise ValueError(str(error)) from None
+    except KeyError as error:  # botocore looks the result wrapper up by name
+        raise ValueError(f"the body has no {error.args[0]} element") from None
     return json.loads(json.dumps(parsed, default=lambda value: value.isoformat()))
 
 

@@ -15,9 +15,16 @@ from .app import CONTROL_PREFIX, Dialect, MockApp, MockServer
 from .engine import Clock, Engine, Fault, Observation, ScriptError, Step
 
 # api -> "module:class" of its faithful dialect
-DIALECTS = {"ogc": "mocks.ogc:OgcDialect"}
+DIALECTS = {"ogc": "mocks.ogc:OgcDialect", "clc": "mocks.clc:ClcDialect", "cf": "mocks.cf:CfDialect"}
+# api -> package of a mock that is a moto backend, not a Dialect (`serve(host, port, variant)` starts its server)
+MOTO_BACKENDS = {"importexport": "mocks.importexport"}
 # api -> module holding VARIANTS, the deliberately faulty dialects the project's tests prove the suites catch
-FAULTY = {"ogc": "mocks.faulty.ogc"}
+FAULTY = {
+    "ogc": "mocks.faulty.ogc",
+    "clc": "mocks.faulty.clc",
+    "cf": "mocks.faulty.cf",
+    "importexport": "mocks.faulty.importexport",
+}
 
 __all__ = [
     "CONTROL_PREFIX",

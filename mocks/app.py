@@ -76,6 +76,12 @@ class Dialect:
                     f"{step.state!r} is not a {self.api} job state; the states are {', '.join(self.states)}"
                 )
 
+    def check_attributes(self, attributes: Mapping[str, Any]) -> None:
+        """Raise ScriptError for job attributes this API cannot render (default: any are fine)."""
+
+    def reset(self) -> None:
+        """Forget what tests set on the dialect itself (MockApp.reset calls it; default: nothing)."""
+
     # helpers for subclasses
     def json(self, body: Any, status: int = 200, content_type: str = "application/json", **headers: str) -> Response:
         return Response(json.dumps(body), status=status, content_type=content_type, headers=headers)
@@ -131,8 +137,9 @@ class MockApp:
         """Create a job that follows `script` (default: the API's realistic one); returns its id."""
         from .engine import parse_step
 
-        steps = tuple(parse_step(raw) for raw in (script or self.dialect.default_script))
+        steps = tuple(parse_step(raw) for raw in (self.dialect.default_script if script is None else script))
         self.dialect.check_script(steps)
+        self.dialect.check_attributes(attributes)
         return self.engine.create(steps, job_id, faults=faults, **attributes)
 
     def job(self, job_id: str) -> Observation | None:
@@ -146,6 +153,7 @@ class MockApp:
 
     def reset(self) -> None:
         self.engine.reset()
+        self.dialect.reset()
 
     def journal(self) -> list[dict[str, Any]]:
         return self.engine.journal()
@@ -206,6 +214,10 @@ class MockApp:
         return found["code"], found.get("example")
 
     def _select(self, request: Request, operation_id: str, code: str, example: str | None) -> Response:
+        if operation_id not in self.contract.operation_ids:  # a mock-only route (e.g. CLC's power operations)
+            return self.dialect.error(
+                request, 400, f"Prefer: code= selects documented answers; {operation_id} is not in the contract"
+            )
         try:
             self.contract.response(operation_id, code)
         except contracts.ContractError:
@@ -228,9 +240,11 @@ class MockApp:
         if example is not None:
             candidates = [f for f in candidates if f.label == example]
         if not candidates:
-            labels = sorted({str(f.label) for f in self.contract.fixtures() if f.operation_id == operation_id})
+            fixtures = self.contract.fixtures()
+            labels = sorted({f.label for f in fixtures if f.operation_id == operation_id and f.status == str(status)})
+            examples = ", ".join(label for label in labels if label) or "none"
             return self.dialect.error(
-                request, 400, f"no example {example!r} for {operation_id} {status} (examples: {', '.join(labels)})"
+                request, 400, f"no example {example!r} for {operation_id} {status} (examples: {examples})"
             )
         wanted = request.accept_mimetypes.best_match(["application/json", "text/html", "text/xml"]) or ""
         fixture = next((f for f in candidates if contracts.media_kind(wanted) == f.kind), candidates[0])
@@ -303,6 +317,9 @@ class MockApp:
         attributes = body.get("attributes") or {}
         if not isinstance(attributes, dict):
             raise ScriptError("attributes must be an object")
+        reserved = set(attributes) & {"self", "script", "job_id", "faults"}
+        if reserved:  # they would collide with create_job's own arguments
+            raise ScriptError(f"attribute name(s) {sorted(reserved)} are reserved; give the job other names")
         faults = body.get("faults") or {}
         if not isinstance(faults, dict):
             raise ScriptError("faults must be an object keyed by poll number")

@@ -13,12 +13,12 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from . import DIALECTS, MockServer, make_app
+from . import DIALECTS, MOTO_BACKENDS, MockServer, make_app
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("jobcontract-mocks", "jobcontract: embedded mocks")
-    for api in DIALECTS:
+    for api in (*DIALECTS, *MOTO_BACKENDS):
         group.addoption(
             f"--{api}-mock-variant",
             dest=f"{api}_mock_variant",
