@@ -1,0 +1,258 @@
+"""CenturyLink Cloud API v2: login, operation status ("Get Status"), and the server power operations
+that queue work and hand out status links.
+
+Accounts: the mock knows two users (`USERS`): `user@company.com` / `mypassword` (the login document's
+example user) in account `ALIAS` at `WA1`, and `other@company.com` / `otherpassword` in account
+`OTHR` at `UC1`. Login accepts JSON and form bodies and answers a signed bearer token that lasts
+two weeks on the mock's clock; wrong credentials answer login's documented 400.
+
+Status: `GET /v2/operations/{accountAlias}/status/{statusId}` answers 401 without a valid token, 403
+for an alias that is not the caller's account, 404 for a status id the caller's account does not own,
+and otherwise `{"status": ...}` from the shared engine (a scripted fault status instead, if any).
+
+States: notStarted, executing, succeeded, failed, resumed, unknown, plus the script-only state
+`paused`, which the wire shows as `executing` (the documents name no paused value, and a paused job
+has started, so showing `notStarted` would send the job backwards). Scripts keep the order a client
+can rely on: `notStarted` only before the job starts, `paused` only after `executing` or `resumed`,
+`resumed` only right after `paused`, `succeeded` and `failed` only last; `unknown` may appear
+anywhere. The default script is notStarted (1 s) -> executing (5 s) -> succeeded.
+
+Queueing: `POST /v2/operations/{accountAlias}/servers/{operation}` (powerOn, powerOff, pause, ...)
+takes a JSON list of server names and answers 202 (api-v20-overview.md: "Sent when requests result
+in a scheduled activity") with one entity per server in the shape of APIDocs
+`Power Operations/power-on-server.md`: `{"server", "isQueued": true, "links": [{"rel": "status",
+"href": "/v2/operations/ALIAS/status/wa1-12345", "id": "wa1-12345"}]}`. Each server gets a job that
+follows `queue_script` (default: the default script); set `app.dialect.queue_script` to script them.
+This route is not in the contract (a mock convenience to drive a whole flow).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import itertools
+import json
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl
+
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Request, Response
+
+from .app import Dialect, MockApp
+from .engine import Observation, ScriptError, Step, parse_step
+
+JSON_UTF8 = "application/json; charset=utf-8"  # what the login document shows for its answers
+TOKEN_LIFETIME = 14 * 24 * 3600  # "reusable for up to 2 weeks" (api-v20-authentication-overview.md)
+BAD_CREDENTIALS = "We didn't recognize the username or password you entered. Please try again."
+UNAUTHORIZED = "Authorization has been denied for this request."
+NOT_SERVER_NAMES = 'The request body must be a JSON list of server names, e.g. ["WA1ALIASWB01"].'
+SERVER_OPERATIONS = (
+    "powerOn",
+    "powerOff",
+    "pause",
+    "shutDown",
+    "reboot",
+    "reset",
+    "archive",
+    "startMaintenance",
+    "stopMaintenance",
+)
+
+
+@dataclass(frozen=True)
+class Account:
+    """A Control Portal user and the account it belongs to."""
+
+    username: str
+    password: str
+    alias: str
+    location: str
+    roles: tuple[str, ...] = ("ServerAdmin", "AccountAdmin")
+
+
+DEFAULT_USER = Account("user@company.com", "mypassword", "ALIAS", "WA1")
+OTHER_USER = Account("other@company.com", "otherpassword", "OTHR", "UC1", ("ServerAdmin",))
+
+
+def same_alias(first: str, second: str) -> bool:
+    return first.upper() == second.upper()  # aliases are short upper-case codes; URLs show either case
+
+
+class ClcDialect(Dialect):
+    api = "clc"
+    states = ("notStarted", "executing", "paused", "resumed", "succeeded", "failed", "unknown")
+    terminal_states = frozenset({"succeeded", "failed"})
+    default_script = (Step("notStarted", seconds=1), Step("executing", seconds=5), Step("succeeded"))
+    #: how a script-only state shows on the wire
+    wire_states: ClassVar[Mapping[str, str]] = {"paused": "executing"}
+    users: ClassVar[tuple[Account, ...]] = (DEFAULT_USER, OTHER_USER)
+    token_lifetime: ClassVar[float] = TOKEN_LIFETIME
+    rules = (
+        Rule("/v2/authentication/login", endpoint="login", methods=["POST"]),
+        Rule("/v2/operations/<accountAlias>/status/<path:statusId>", endpoint="getStatus", methods=["GET"]),
+        Rule("/v2/operations/<accountAlias>/servers/<operation>", endpoint="serverOperation", methods=["POST"]),
+    )
+
+    def __init__(self, app: MockApp) -> None:
+        super().__init__(app)
+        self._secret = secrets.token_bytes(32)  # tokens are valid for this app only, and survive reset()
+        self._status_numbers = itertools.count(12345)
+        self._queue_script: tuple[Step, ...] | None = None
+
+    @property
+    def queue_script(self) -> tuple[Step, ...] | None:
+        """The script of every job a server operation queues (None: the default script)."""
+        return self._queue_script
+
+    @queue_script.setter
+    def queue_script(self, script: Iterable[Any] | None) -> None:
+        steps = None if script is None else tuple(parse_step(raw) for raw in script)
+        if steps is not None:
+            self.check_script(steps)  # a bad script fails here, not in a client's request
+        self._queue_script = steps
+
+    # -- operations ----------------------------------------------------------------------------------
+    def login(self, request: Request) -> Response:
+        # MockApp has already checked the body against LoginRequest.json (JSON or form)
+        fields = self.login_fields(request)
+        account = next((user for user in self.users if user.username == fields.get("username")), None)
+        if account is None or not hmac.compare_digest(account.password.encode(), fields["password"].encode()):
+            return self.error(request, 400, BAD_CREDENTIALS)
+        return self.json(self.login_body(account), content_type=JSON_UTF8)
+
+    def getStatus(self, request: Request, accountAlias: str, statusId: str) -> Response:
+        account = self.authenticated(request)
+        if account is None:
+            return self.error(request, 401, UNAUTHORIZED)
+        if not same_alias(accountAlias, account.alias):
+            return self.error(request, 403, f"You do not have access to account alias {accountAlias}.")
+        observation = self.poll(statusId) if self.owns(account, statusId) else None
+        if observation is None:
+            return self.error(request, 404, f"Status {statusId} was not found for account {account.alias}.")
+        return self.fault_response(request, observation) or self.json(self.status_body(observation), 200, JSON_UTF8)
+
+    def serverOperation(self, request: Request, accountAlias: str, operation: str) -> Response:
+        account = self.authenticated(request)
+        if account is None:
+            return self.error(request, 401, UNAUTHORIZED)
+        if not same_alias(accountAlias, account.alias):
+            return self.error(request, 403, f"You do not have access to account alias {accountAlias}.")
+        if operation not in SERVER_OPERATIONS:
+            known = ", ".join(SERVER_OPERATIONS)
+            return self.error(request, 404, f"There is no server operation {operation!r} (operations: {known}).")
+        try:
+            servers = json.loads(request.get_data() or b"null")
+        except ValueError:
+            servers = None
+        if not isinstance(servers, list) or not servers or not all(isinstance(s, str) and s.strip() for s in servers):
+            return self.error(request, 400, NOT_SERVER_NAMES)
+        queued = []
+        for server in servers:
+            status_id = self.app.create_job(
+                self.queue_script,
+                self.next_status_id(account),
+                accountAlias=account.alias,
+                server=server,
+                operation=operation,
+            )
+            link = {"rel": "status", "href": f"/v2/operations/{account.alias}/status/{status_id}", "id": status_id}
+            queued.append({"server": server, "isQueued": True, "links": [link]})
+        return self.json(queued, 202, JSON_UTF8)
+
+    def reset(self) -> None:
+        self.queue_script = None
+
+    # -- accounts and tokens ---------------------------------------------------------------------------
+    @staticmethod
+    def login_fields(request: Request) -> dict[str, str]:
+        body = request.get_data()
+        if request.mimetype == "application/x-www-form-urlencoded":
+            return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        return {k: v for k, v in json.loads(body).items() if isinstance(v, str)}
+
+    def login_body(self, account: Account) -> dict[str, Any]:
+        return {
+            "userName": account.username,
+            "accountAlias": account.alias,
+            "locationAlias": account.location,
+            "roles": list(account.roles),
+            "bearerToken": self.issue_token(account),
+        }
+
+    def issue_token(self, account: Account) -> str:
+        claims = json.dumps({"sub": account.username, "iat": self.engine.clock.seconds()}).encode()
+        encoded = base64.urlsafe_b64encode(claims).decode().rstrip("=")
+        return f"{encoded}.{self._sign(encoded)}"
+
+    def _sign(self, encoded: str) -> str:
+        return hmac.new(self._secret, encoded.encode(), hashlib.sha256).hexdigest()
+
+    def authenticated(self, request: Request) -> Account | None:
+        """The account of a valid, unexpired `Authorization: Bearer` token, else None."""
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        encoded, _, signature = token.strip().partition(".")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(signature.encode(), self._sign(encoded).encode()):
+            return None
+        claims = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+        if not 0 <= self.engine.clock.seconds() - claims["iat"] <= self.token_lifetime:
+            return None
+        return next((user for user in self.users if user.username == claims["sub"]), None)
+
+    def owns(self, account: Account, status_id: str) -> bool:
+        observation = self.engine.peek(status_id)
+        return observation is not None and same_alias(self.account_alias(observation), account.alias)
+
+    @staticmethod
+    def account_alias(observation: Observation) -> str:
+        return str(observation.attributes.get("accountAlias", DEFAULT_USER.alias))
+
+    def next_status_id(self, account: Account) -> str:
+        """Ids in the documents' form, `wa1-12345`: the location and a number."""
+        while True:
+            status_id = f"{account.location.lower()}-{next(self._status_numbers)}"
+            if not self.engine.exists(status_id):
+                return status_id
+
+    # -- scripts -------------------------------------------------------------------------------------
+    def check_script(self, script: Iterable[Step]) -> None:
+        steps = list(script)
+        super().check_script(steps)
+        previous: str | None = None  # the last step that is not `unknown`
+        started = False
+        for index, step in enumerate(steps):
+            state = step.state
+            if state in self.terminal_states and index != len(steps) - 1:
+                raise ScriptError(f"{state!r} is terminal: it can only be the last step of a script")
+            if state == "resumed" and previous != "paused":
+                raise ScriptError("'resumed' only follows a pause: put a 'paused' step right before it")
+            if state == "paused" and previous not in ("executing", "resumed"):
+                raise ScriptError("'paused' pauses a running job: put it after 'executing' or 'resumed'")
+            if state == "notStarted" and started:
+                raise ScriptError("'notStarted' cannot follow a step in which the job had started")
+            if state != "unknown":
+                previous = state
+            started = started or state in ("executing", "paused", "resumed")
+
+    def check_attributes(self, attributes: Mapping[str, Any]) -> None:
+        alias = attributes.get("accountAlias", DEFAULT_USER.alias)
+        if not isinstance(alias, str) or not alias or "/" in alias:
+            raise ScriptError(f"accountAlias must be an account alias such as 'ALIAS', not {alias!r}")
+
+    # -- bodies ----------------------------------------------------------------------------------------
+    def wire_state(self, observation: Observation) -> str:
+        return self.wire_states.get(observation.state, observation.state)
+
+    def status_body(self, observation: Observation) -> dict[str, Any]:
+        return {"status": self.wire_state(observation)}
+
+    def status_url(self, job_id: str) -> str:
+        observation = self.engine.peek(job_id)
+        alias = DEFAULT_USER.alias if observation is None else self.account_alias(observation)
+        return f"{self.app.base_url}/v2/operations/{alias}/status/{job_id}"
+
+    def error(self, request: Request, status: int, detail: str, **extra: Any) -> Response:
+        return self.json({"message": detail}, status, JSON_UTF8)
