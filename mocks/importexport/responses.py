@@ -1,0 +1,184 @@
+"""The wire side of the AWS Import/Export mock: query-protocol requests in, XML out, both through moto
+(its botocore-model parser and serializer), for SigV4 (boto3), SigV2 and unsigned form posts alike.
+
+Bad input always gets one of the service's own errors: a missing or unknown `Action` and a parameter
+that does not parse are InvalidParameterException / MissingParameterException, never a 500.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from typing import Any
+
+from moto.core.responses import ActionResult, BaseResponse
+from moto.core.serialize import never_return
+from moto.core.utils import get_service_model
+
+from .exceptions import (
+    ImportExportError,
+    InvalidClientTokenIdException,
+    InvalidJobIdException,
+    InvalidParameterException,
+    MissingParameterException,
+    shown,
+)
+from .models import ADDRESS_FIELDS, ImportExportBackend, importexport_backends
+
+OPERATIONS = frozenset(get_service_model("importexport").operation_names)
+SIGV4_CREDENTIAL = re.compile(r"Credential=([^/\s,]+)/")
+EXTRA_ADDRESS_FIELDS = ("street2", "street3")
+
+
+class ImportExportResponse(BaseResponse):
+    # The model's exception shapes have a lower-case `message` member; without this moto would send it
+    # next to <Message>, which the Developer Guide's envelope does not have.
+    RESPONSE_KEY_PATH_TO_TRANSFORMER = {"Exception.message": never_return}  # noqa: RUF012 - moto's own hook
+
+    def __init__(self) -> None:
+        super().__init__(service_name="importexport")
+        self.automated_parameter_parsing = True
+        self._unparsable: str | None = None
+
+    @property
+    def backend(self) -> ImportExportBackend:
+        return importexport_backends[self.current_account][self.partition]
+
+    @property
+    def request_access_key(self) -> str | None:
+        """The access key that signed the request: SigV4's credential scope or SigV2's AWSAccessKeyId."""
+        found = SIGV4_CREDENTIAL.search(self.headers.get("Authorization", ""))
+        if found:
+            return found.group(1)
+        given = self.querystring.get("AWSAccessKeyId")
+        return str(given[0]) if given else None
+
+    # -- request handling: only the query protocol's Action picks the operation ---------------------------
+    def _get_action(self) -> str:
+        action = self.querystring.get("Action")
+        if isinstance(action, list):
+            action = action[0] if action else None
+        return str(action or "")
+
+    def parse_parameters(self, request: Any) -> None:
+        if self._get_action() not in OPERATIONS:
+            self.params = {}
+            return
+        try:
+            super().parse_parameters(request)
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            self.params = {}
+            self._unparsable = str(error) or type(error).__name__
+
+    def call_action(self) -> Any:
+        action = self._get_action()
+        try:
+            if not action:
+                raise MissingParameterException("Action")
+            if action not in OPERATIONS:
+                raise InvalidParameterException(f"The action {action!r} is not valid for this web service.")
+            if self._unparsable is not None:
+                raise InvalidParameterException(f"A parameter of {action} is invalid: {shown(self._unparsable)}")
+            self.backend.check_caller(self.request_access_key, self._get_param("APIVersion"))
+        except ImportExportError as error:
+            status, headers, body = self.serialized(ActionResult(error))
+            headers, body = self._enrich_response(headers, body)
+            return status, headers, body
+        return super().call_action()
+
+    def serialized(self, action_result: ActionResult) -> Any:
+        error = action_result.result
+        if isinstance(error, InvalidClientTokenIdException):
+            with warnings.catch_warnings():  # moto warns that the code is not in the model: we know
+                warnings.simplefilter("ignore", UserWarning)
+                status, headers, body = super().serialized(action_result)
+        else:
+            status, headers, body = super().serialized(action_result)
+        if isinstance(error, ImportExportError):
+            status = error.http_status  # 403 for InvalidClientTokenIdException, moto would say 400
+        return status, headers, body
+
+    def _required(self, name: str) -> Any:
+        value = self._get_param(name)
+        if value is None or value == "":
+            raise MissingParameterException(name)
+        return value
+
+    # -- operations ------------------------------------------------------------------------------------------
+    def create_job(self) -> ActionResult:
+        job_type = self._required("JobType")
+        manifest = self._required("Manifest")
+        validate_only = bool(self._required("ValidateOnly"))
+        job = self.backend.create_job(
+            job_type,
+            manifest,
+            validate_only=validate_only,
+            addendum=self._get_param("ManifestAddendum"),
+            access_key=self.request_access_key,
+        )
+        result: dict[str, Any] = {"JobType": job.job_type, "ArtifactList": job.artifacts}
+        if validate_only:
+            result["WarningMessage"] = "ValidateOnly was set: the manifest is valid and no job was created."
+        else:
+            result.update(JobId=job.job_id, Signature=job.signature, SignatureFileContents=job.signature_file)
+        return ActionResult(result)
+
+    def get_status(self) -> ActionResult:
+        job_id = self._get_param("JobId")
+        if not job_id:
+            raise InvalidJobIdException(None)
+        return ActionResult(self.status_output(self.backend.get_status(job_id, self.request_access_key)))
+
+    def status_output(self, status: dict[str, Any]) -> dict[str, Any]:
+        """The GetStatusOutput members as sent (the faulty variants bend them here)."""
+        return status
+
+    def cancel_job(self) -> ActionResult:
+        job_id = self._get_param("JobId")
+        if not job_id:
+            raise InvalidJobIdException(None)
+        self.backend.cancel_job(job_id, self.request_access_key)
+        return ActionResult({"Success": True})
+
+    def update_job(self) -> ActionResult:
+        job_id = self._get_param("JobId")
+        if not job_id:
+            raise InvalidJobIdException(None)
+        validate_only = bool(self._required("ValidateOnly"))
+        job = self.backend.update_job(
+            job_id,
+            self._required("JobType"),
+            self._required("Manifest"),
+            validate_only=validate_only,
+            access_key=self.request_access_key,
+        )
+        result: dict[str, Any] = {"Success": True, "ArtifactList": job.artifacts}
+        if validate_only:
+            result["WarningMessage"] = "ValidateOnly was set: the manifest is valid and the job was not changed."
+        return ActionResult(result)
+
+    def list_jobs(self) -> ActionResult:
+        jobs, truncated = self.backend.list_jobs(self._get_param("MaxJobs"), self._get_param("Marker"))
+        return ActionResult({"Jobs": jobs, "IsTruncated": truncated})
+
+    def get_shipping_label(self) -> ActionResult:
+        address = {name: self._get_param(name) for name in (*ADDRESS_FIELDS, *EXTRA_ADDRESS_FIELDS)}
+        url = self.backend.get_shipping_label(self._get_param("jobIds"), address, self.request_access_key)
+        return ActionResult({"ShippingLabelURL": url})
+
+
+_response_class: type[ImportExportResponse] = ImportExportResponse
+
+
+def serve_with(response_class: type[ImportExportResponse]) -> type[ImportExportResponse]:
+    """Answer every request with `response_class` (a faulty variant, or the faithful class to go back);
+    returns the class it replaces."""
+    global _response_class
+    previous, _response_class = _response_class, response_class
+    return previous
+
+
+def answer(request: Any, full_url: str, headers: Any) -> Any:
+    """moto's entry point (urls.py): hands the request to the class currently serving. (Not named
+    `dispatch`: moto's server takes a function of that name for a bound classmethod.)"""
+    return _response_class.dispatch(request, full_url, headers)

@@ -1,0 +1,1 @@
+"""The AWS Import/Export contract suite (GetStatus, with ListJobs for pagination)."""
