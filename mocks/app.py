@@ -2,9 +2,9 @@
 
 `MockApp` is a werkzeug application made of an API dialect (the routes and wire format of one
 API), the shared engine, the control API under `/__jobcontract`, and the per-request selector
-`Prefer: code=NNN[, example=LABEL]`. The same object is served by `MockServer` (pytest-httpserver's
-server, real HTTP on loopback), by `python -m mocks serve`, and in-process by `MockApp.intercept`
-(the `responses` library, no socket).
+`Prefer: code=NNN[, example=LABEL][, delay=SECONDS][, dribble=SECONDS][, drop]`. The same object is
+served by `MockServer` (pytest-httpserver's server, real HTTP on loopback), by `python -m mocks serve`,
+and in-process by `MockApp.intercept` (the `responses` library, no socket).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -40,6 +41,27 @@ PREFER_PATTERN = re.compile(r"\s*(code|example|dynamic)\s*=\s*\"?([^\",;]+)\"?\s
 
 class DropConnection(Exception):
     """Close the connection without an answer (a scripted `drop` fault)."""
+
+
+def dribbled(response: Response, seconds: float, pieces: int = 10) -> Response:
+    """The same answer (headers, Content-Length, body), its body sent in `pieces` spread over `seconds`:
+    the headers and first piece go at once, the last piece `seconds` later (WireMock's chunked dribble)."""
+    body = response.get_data()
+    size = max(1, -(-len(body) // pieces))
+    chunks = [body[start : start + size] for start in range(0, len(body), size)]
+    pause = seconds / (len(chunks) - 1) if len(chunks) > 1 else 0.0
+
+    def stream() -> Iterator[bytes]:
+        if len(chunks) < 2:  # nothing to spread out: the whole answer waits instead
+            time.sleep(seconds)
+        for index, chunk in enumerate(chunks):
+            if index:
+                time.sleep(pause)
+            yield chunk
+
+    response.response = stream()
+    response.headers["Content-Length"] = str(len(body))
+    return response
 
 
 class Dialect:
@@ -109,6 +131,7 @@ class MockApp:
         self.base_url = base_url.rstrip("/")
         self.dialect = dialect(self)
         self.contract = contracts.load(self.dialect.api)
+        self._answer = threading.local()  # per request thread: how to send this answer (a dribble)
         # Rule objects bind to one Map: each app routes with unbound copies of its dialect's rules
         self._routes = Map([rule.empty() for rule in dialect.rules], strict_slashes=False, merge_slashes=False)
         self._control = Map(
@@ -169,6 +192,7 @@ class MockApp:
         """Answer one request; never raises (except DropConnection, which the transport turns into a
         closed connection)."""
         started = time.monotonic()
+        self._answer.dribble = 0.0
         try:
             if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
                 response = self._handle_control(request)
@@ -182,6 +206,8 @@ class MockApp:
             response = self.dialect.error(request, 500, "internal error in the mock (unscripted)")
             response.headers["X-Jobcontract-Unscripted"] = "true"
         self._record(request, response, started)
+        if self._answer.dribble:
+            response = dribbled(response, self._answer.dribble)
         return response
 
     def _handle_api(self, request: Request) -> Response:
@@ -195,6 +221,16 @@ class MockApp:
             return response
         except NotFound:
             return self.dialect.error(request, 404, f"there is nothing at {request.path}")
+        try:
+            fault = self._prefer_fault(request)
+        except ScriptError as error:
+            return self.dialect.error(request, 400, f"Prefer: {error}")
+        response = self._answer_api(request, operation_id, params)
+        if fault is not None:  # after the work is done: a dropped answer is lost, not unsent
+            self.apply_fault(fault)
+        return response
+
+    def _answer_api(self, request: Request, operation_id: str, params: dict[str, Any]) -> Response:
         prefer = self._selector(request)
         if prefer is not None:
             return self._select(request, operation_id, *prefer)
@@ -212,6 +248,23 @@ class MockApp:
         if "code" not in found:
             return None
         return found["code"], found.get("example")
+
+    @staticmethod
+    def _prefer_fault(request: Request) -> Fault | None:
+        """This request's own fault from `Prefer: delay=SECONDS, dribble=SECONDS, drop` (None: no fault).
+        Other preferences (code=, respond-async, RFC 7240's wait=) are not faults and pass by."""
+        fields: dict[str, Any] = {}
+        for part in re.split(r"[,;]", request.headers.get("Prefer", "")):
+            name, equals, value = (piece.strip().strip('"') for piece in part.partition("="))
+            name = name.lower()
+            if name == "drop" and (not equals or value.lower() == "true"):
+                fields["drop"] = True
+            elif name in ("delay", "dribble"):
+                try:
+                    fields[name] = float(value)
+                except ValueError:
+                    raise ScriptError(f"{name}={value} is not a number of seconds") from None
+        return parse_fault(fields) if fields else None
 
     def _select(self, request: Request, operation_id: str, code: str, example: str | None) -> Response:
         if operation_id not in self.contract.operation_ids:  # a mock-only route (e.g. CLC's power operations)
@@ -258,10 +311,12 @@ class MockApp:
 
     # -- faults ------------------------------------------------------------------------------------
     def apply_fault(self, fault: Fault) -> None:
+        """Apply a fault to the answer being made in this thread: wait, drop it, or have it dribbled."""
         if fault.delay:
             time.sleep(fault.delay)  # real seconds: the server is threaded, other requests go on
         if fault.drop:
             raise DropConnection()
+        self._answer.dribble = fault.dribble
 
     # -- the HTTP control API ------------------------------------------------------------------------
     def _handle_control(self, request: Request) -> Response:

@@ -3,7 +3,7 @@
 A job follows a script of steps in its API's own vocabulary (OGC `accepted -> running ->
 successful`, CF `PROCESSING -> COMPLETE`, ...). A step lasts a number of seconds on the engine's
 clock or a number of polls; the last step lasts forever. Faults (a status code, a delay, a dropped
-connection) can be scripted on chosen polls. The clock only moves when told to (frozen) or follows
+connection, a slow body) can be scripted on chosen polls. The clock only moves when told to (frozen) or follows
 real time plus whatever it was advanced by, so a one-hour job finishes in microseconds in a test.
 
 Everything goes through one lock: many clients polling at once see one consistent, never-regressing
@@ -13,6 +13,7 @@ history per job.
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 import time
 import uuid
@@ -39,7 +40,9 @@ class Step:
             raise ScriptError(f"a step needs a state name, not {self.state!r}")
         if self.seconds is not None and self.polls is not None:
             raise ScriptError(f"step {self.state!r}: give seconds or polls, not both")
-        if self.seconds is not None and (not isinstance(self.seconds, int | float) or self.seconds < 0):
+        if self.seconds is not None and (
+            not isinstance(self.seconds, int | float) or math.isnan(self.seconds) or self.seconds < 0
+        ):
             raise ScriptError(f"step {self.state!r}: seconds must be a number >= 0, not {self.seconds!r}")
         if self.polls is not None and (
             not isinstance(self.polls, int) or isinstance(self.polls, bool) or self.polls < 1
@@ -53,19 +56,25 @@ class Step:
 
 @dataclass(frozen=True)
 class Fault:
-    """What goes wrong on one answer: another documented status, a delay, or a dropped connection."""
+    """What goes wrong on one answer: another documented status, a delay before it, a dropped
+    connection instead of it, or its body dribbled out over `dribble` seconds."""
 
     status: int | None = None
     delay: float = 0.0
     drop: bool = False
+    dribble: float = 0.0
 
     def __post_init__(self) -> None:
         if self.status is not None and (not isinstance(self.status, int) or not 100 <= self.status <= 599):
             raise ScriptError(f"a fault status must be an HTTP status code, not {self.status!r}")
         if not isinstance(self.delay, int | float) or not 0 <= self.delay <= 300:
             raise ScriptError(f"a fault delay must be between 0 and 300 seconds, not {self.delay!r}")
+        if not isinstance(self.dribble, int | float) or not 0 <= self.dribble <= 300:
+            raise ScriptError(f"a fault dribble must be between 0 and 300 seconds, not {self.dribble!r}")
         if self.drop and self.status is not None:
             raise ScriptError("a fault either drops the connection or answers a status, not both")
+        if self.drop and self.dribble:
+            raise ScriptError("a fault either drops the connection or dribbles the answer, not both")
 
 
 def parse_step(raw: Any) -> Step:
@@ -83,19 +92,21 @@ def parse_step(raw: Any) -> Step:
 
 
 def parse_fault(raw: Any) -> Fault:
-    """A fault from its JSON form: `{"status": 500}`, `{"delay": 2.5}`, `{"drop": true}`."""
+    """A fault from its JSON form: `{"status": 500}`, `{"delay": 2.5}`, `{"drop": true}`, `{"dribble": 3}`."""
     if isinstance(raw, Fault):
         return raw
     if not isinstance(raw, Mapping):
-        raise ScriptError(f"a fault is an object with status, delay or drop, not {raw!r}")
-    unknown = set(raw) - {"status", "delay", "drop"}
+        raise ScriptError(f"a fault is an object with status, delay or drop (and dribble), not {raw!r}")
+    unknown = set(raw) - {"status", "delay", "drop", "dribble"}
     if unknown:
-        raise ScriptError(f"unknown fault field(s) {sorted(unknown)}; a fault has status, delay, drop")
-    return Fault(raw.get("status"), raw.get("delay", 0.0), bool(raw.get("drop", False)))
+        raise ScriptError(f"unknown fault field(s) {sorted(unknown)}; a fault has status, delay, drop, dribble")
+    return Fault(raw.get("status"), raw.get("delay", 0.0), bool(raw.get("drop", False)), raw.get("dribble", 0.0))
 
 
 class Clock:
     """Real time plus an offset that tests advance; `frozen` stops the real-time part."""
+
+    MAX_ADVANCE = 100 * 366 * 86400  # a century at a time keeps dates far from datetime's year 9999
 
     def __init__(self, start: datetime | None = None, *, frozen: bool = False) -> None:
         self._start = (start or datetime.now(UTC)).replace(microsecond=0)
@@ -117,8 +128,11 @@ class Clock:
         return self._start + timedelta(seconds=seconds)
 
     def advance(self, seconds: float) -> float:
-        if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
-            raise ScriptError(f"the clock only moves forward: seconds must be a number >= 0, not {seconds!r}")
+        if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not 0 <= seconds <= self.MAX_ADVANCE:
+            raise ScriptError(
+                f"the clock only moves forward, a century at most: seconds must be a number from 0 to"
+                f" {self.MAX_ADVANCE}, not {seconds!r}"
+            )
         with self._lock:
             self._offset += seconds
         return self.seconds()
@@ -308,6 +322,8 @@ class Engine:
             if job is None:
                 raise KeyError(job_id)
             number = job.polls + 1 if poll is None else self._poll_number(poll)
+            if number <= job.polls:  # it would wait forever for a poll that has already happened
+                raise ScriptError(f"job {job_id!r} has had {job.polls} polls already: poll {number} is past")
             job.faults[number] = parsed
             return number
 
