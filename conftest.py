@@ -15,6 +15,9 @@ from urllib.parse import urlsplit
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
+# the conformance report, and the redaction of secrets from every report pytest writes
+pytest_plugins = ["suites.report"]
+
 # Derandomized in CI so that a run is a function of the code alone; random locally to find more.
 settings.register_profile(
     "ci",
@@ -67,6 +70,7 @@ OPTIONS = (
         kind="url",
     ),
     Option("--importexport-job", "id of an existing job to check (repeatable)", repeat=True),
+    Option("--conformance-report", "write a Markdown conformance report at this path and an HTML one next to it"),
 )
 
 

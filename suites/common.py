@@ -14,6 +14,7 @@ from schemathesis.core.failures import FailureGroup
 
 import contracts
 from mocks import MockApp, MockServer
+from suites.report import remember_exchange
 
 
 @dataclass
@@ -24,6 +25,10 @@ class Target:
     base_url: str
     server: MockServer | None = None
     session: requests.Session = field(default_factory=requests.Session)
+
+    def __post_init__(self) -> None:
+        # the conformance report shows the request a failing test made last
+        self.session.hooks["response"].append(remember_exchange)
 
     @property
     def embedded(self) -> bool:

@@ -19,6 +19,7 @@ GET_JOB = schema["/v3/jobs/{guid}"]["GET"]
 GET_JOB_200 = contracts.load("cf").response("getJob", 200).requirement
 
 
+@pytest.mark.requirement("CF v3 API docs", "Get a job answers as documented (Schemathesis)")
 @schema.parametrize()
 @settings(max_examples=30, suppress_health_check=list(HealthCheck))
 def test_generated_requests_get_documented_answers(case: schemathesis.Case, cf: Target, cf_token: str | None) -> None:
@@ -26,6 +27,7 @@ def test_generated_requests_get_documented_answers(case: schemathesis.Case, cf: 
     call_and_validate(case, "cf", cf, headers={"Authorization": f"Bearer {cf_token}"} if cf_token else None)
 
 
+@pytest.mark.requirement("CF v3 API docs", "Get a job (#get-a-job), the job object (#the-job-object)")
 def test_live_jobs_pass_every_check(cf: Target, live_jobs: list[str], auth: dict[str, str]) -> None:
     """Each live job through all of Schemathesis' checks, including ignored_auth's probes without a
     token and with an invalid one, then through the rules JSON Schema cannot state."""
@@ -35,6 +37,7 @@ def test_live_jobs_pass_every_check(cf: Target, live_jobs: list[str], auth: dict
         check_job(response.json(), guid)
 
 
+@pytest.mark.requirement("CF v3 API docs", "Get a job (#get-a-job), the job object (#the-job-object)")
 @pytest.mark.control
 @pytest.mark.parametrize("state", list(STATE_SCRIPTS))
 def test_a_job_in_each_state_answers_as_documented(

@@ -53,10 +53,16 @@ def expect_cf_error_body(response: requests.Response, what: str) -> dict[str, An
     return body  # type: ignore[no-any-return]
 
 
+@pytest.mark.requirement(
+    "CF v3 API docs", "Get a job 401 (#errors, CF-NotAuthenticated 10002 / CF-InvalidAuthToken 1000)"
+)
 def test_without_a_token_a_job_is_401_not_authenticated(cf: Target, any_job: str) -> None:
     expect_error(get_job(cf, any_job), 401, 10002, "CF-NotAuthenticated", "a request without a token")
 
 
+@pytest.mark.requirement(
+    "CF v3 API docs", "Get a job 401 (#errors, CF-NotAuthenticated 10002 / CF-InvalidAuthToken 1000)"
+)
 @pytest.mark.parametrize("token", ["Bearer not-a-token", f"Bearer {UNKNOWN_GUID}", "bearer expired.jwt.value"])
 def test_with_a_bad_token_a_job_is_401_invalid_auth_token(cf: Target, any_job: str, token: str) -> None:
     """Clients refresh their token on exactly this answer (cf-python-client, the CLI)."""
@@ -64,6 +70,7 @@ def test_with_a_bad_token_a_job_is_401_invalid_auth_token(cf: Target, any_job: s
     expect_error(get_job(cf, any_job, headers), 401, 1000, "CF-InvalidAuthToken", "a request with an invalid token")
 
 
+@pytest.mark.requirement("CF v3 API docs", "Get a job 403 (#errors, CF-NotAuthorized 10003)")
 @pytest.mark.control
 def test_a_token_without_the_read_scope_is_403_not_authorized(cf: Target, control: MockApp, any_job: str) -> None:
     """The token without scopes is the mock's."""
@@ -71,6 +78,7 @@ def test_a_token_without_the_read_scope_is_403_not_authorized(cf: Target, contro
     expect_error(get_job(cf, any_job, headers), 403, 10003, "CF-NotAuthorized", "a token without the read scope")
 
 
+@pytest.mark.requirement("CF v3 API docs", "Get a job 404 (#errors, CF-ResourceNotFound 10010)")
 @pytest.mark.parametrize(
     "guid",
     [
@@ -87,11 +95,13 @@ def test_an_unknown_job_is_404_resource_not_found(cf: Target, auth: dict[str, st
     expect_error(get_job(cf, guid, auth), 404, 10010, "CF-ResourceNotFound", f"the unknown job {guid!r}")
 
 
+@pytest.mark.requirement("CF v3 API docs", "Errors (#errors)")
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
 def test_a_method_jobs_do_not_take_gets_a_cf_error(cf: Target, any_job: str, auth: dict[str, str], method: str) -> None:
     expect_cf_error_body(cf.request(method, f"/v3/jobs/{any_job}", headers=auth), f"{method} /v3/jobs/{any_job}")
 
 
+@pytest.mark.requirement("CF v3 API docs", "Errors (#errors)")
 @pytest.mark.parametrize("path", ["/v3/jobs", "/v3/no-such-resource/1", "/v3/jobs-and-more"])
 def test_a_path_that_does_not_exist_gets_a_cf_error(cf: Target, auth: dict[str, str], path: str) -> None:
     response = cf.request("GET", path, headers=auth)
@@ -108,6 +118,7 @@ def _documented() -> list[tuple[str, str | None]]:
     return found
 
 
+@pytest.mark.requirement("CF v3 API docs", "every documented response, on purpose (the mock's Prefer: code=)")
 @pytest.mark.control
 @pytest.mark.parametrize(("status", "example"), _documented())
 def test_every_documented_answer_is_reachable_with_prefer(
@@ -125,6 +136,9 @@ def test_every_documented_answer_is_reachable_with_prefer(
         check_job(body)
 
 
+@pytest.mark.requirement(
+    "CF v3 API docs", "Get a job 502 (BadGateway: a single error object, not the #errors wrapper; NOTES.md 1)"
+)
 @pytest.mark.control
 def test_the_502_is_a_single_error_object(cf: Target, control: MockApp, auth: dict[str, str]) -> None:
     """The seed gives the 502 body without the errors wrapper (contracts/cf/NOTES.md 1)."""
@@ -133,6 +147,7 @@ def test_the_502_is_a_single_error_object(cf: Target, control: MockApp, auth: di
     assert body["code"] == 20004 and body["title"] == "CF-UaaUnavailable", body
 
 
+@pytest.mark.requirement("CF v3 API docs", "Errors (#errors)")
 @pytest.mark.control
 def test_scripted_faults_answer_documented_errors_then_the_job_goes_on(
     cf: Target, control: MockApp, auth: dict[str, str]

@@ -37,6 +37,7 @@ def check_lifecycle(polls: list[dict[str, Any]]) -> None:
         )
 
 
+@pytest.mark.requirement("CF v3 API docs", "The job object (#the-job-object)")
 def test_live_jobs_live_consistent_lives(cf: Target, live_jobs: list[str], auth: dict[str, str]) -> None:
     """On the mock the clock is advanced between polls; a real server is polled in real time."""
     for guid in live_jobs:
@@ -50,6 +51,7 @@ def test_live_jobs_live_consistent_lives(cf: Target, live_jobs: list[str], auth:
         check_lifecycle(polls)
 
 
+@pytest.mark.requirement("CF v3 API docs", "The job object (#the-job-object)")
 @pytest.mark.control
 def test_the_default_job_goes_from_processing_to_complete(cf: Target, control: MockApp, auth: dict[str, str]) -> None:
     app = control
@@ -66,6 +68,7 @@ def test_the_default_job_goes_from_processing_to_complete(cf: Target, control: M
     ), "updated_at is when the job completed"
 
 
+@pytest.mark.requirement("CF v3 API docs", "The job object (#the-job-object)")
 @pytest.mark.control
 def test_a_service_job_polls_for_a_week_without_waiting(cf: Target, control: MockApp, auth: dict[str, str]) -> None:
     """Broker polling may last up to 7 days (reference cf.md 1.5); a client must keep polling."""
@@ -86,6 +89,9 @@ def test_a_service_job_polls_for_a_week_without_waiting(cf: Target, control: Moc
     assert all("service_instances" in p["links"] for p in polls)
 
 
+@pytest.mark.requirement(
+    "CF v3 API docs", "Upgrade guide: asynchronous operations (a FAILED job's errors hold its errors)"
+)
 @pytest.mark.control
 def test_a_failed_job_keeps_its_errors_and_warnings(cf: Target, control: MockApp, auth: dict[str, str]) -> None:
     app = control
@@ -111,6 +117,7 @@ scripts = st.tuples(
 )
 
 
+@pytest.mark.requirement("CF v3 API docs", "The job object (#the-job-object)")
 @pytest.mark.control
 @settings(max_examples=25, deadline=None)
 @given(script=scripts, advances=st.lists(st.sampled_from([0, 0.5, 1, 3, 3600]), min_size=1, max_size=10))

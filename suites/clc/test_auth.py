@@ -33,16 +33,19 @@ def get_status(clc: Target, alias: str, status_id: str, headers: dict[str, str])
     return response.status_code, check_response("clc", "getStatus", response)
 
 
+@pytest.mark.requirement("CLC API v2", "Get Status, Response (Entity Definition)")
 def test_the_callers_own_status_answers_200(clc: Target, login: Login, status_id: str) -> None:
     code, _ = get_status(clc, login.account_alias, status_id, login.headers)
     assert code == 200, f"{GET_STATUS}: the caller's own status id answered {code}"
 
 
+@pytest.mark.requirement("CLC API v2", "Overview, HTTP code 401 UNAUTHORIZED")
 def test_a_request_without_a_bearer_token_is_401(clc: Target, login: Login, status_id: str) -> None:
     code, _ = get_status(clc, login.account_alias, status_id, {"Accept": "application/json"})
     assert code == 401, f"{UNAUTHORIZED}: Get Status without a bearer token answered {code}"
 
 
+@pytest.mark.requirement("CLC API v2", "Overview, HTTP code 401 UNAUTHORIZED")
 @pytest.mark.parametrize("kind", ["garbage", "tampered", "not bearer"])
 def test_a_bad_token_is_401(clc: Target, login: Login, status_id: str, kind: str) -> None:
     authorization = {
@@ -54,6 +57,7 @@ def test_a_bad_token_is_401(clc: Target, login: Login, status_id: str, kind: str
     assert code == 401, f"{UNAUTHORIZED}: Get Status with a {kind} token answered {code}"
 
 
+@pytest.mark.requirement("CLC API v2", "Overview, HTTP code 401 UNAUTHORIZED")
 @pytest.mark.control
 def test_a_token_expires_after_two_weeks(clc: Target, credentials: Credentials) -> None:
     """Tokens are "reusable for up to 2 weeks" (api-v20-authentication-overview.md)."""
@@ -69,11 +73,13 @@ def test_a_token_expires_after_two_weeks(clc: Target, credentials: Credentials) 
     assert get_status(clc, fresh.account_alias, job_id, fresh.headers)[0] == 200, "a fresh token was refused"
 
 
+@pytest.mark.requirement("CLC API v2", "Overview, HTTP code 403 FORBIDDEN")
 def test_another_accounts_alias_is_403(clc: Target, login: Login, status_id: str) -> None:
     code, _ = get_status(clc, another_alias(login), status_id, login.headers)
     assert code == 403, f"{FORBIDDEN}: another account's alias answered {code}"
 
 
+@pytest.mark.requirement("CLC API v2", "Overview, HTTP code 403 FORBIDDEN")
 @pytest.mark.control
 def test_another_accounts_job_is_neither_readable_nor_visible(clc: Target, login: Login, other_login: Login) -> None:
     job_id = clc.control.create_job(["executing"], accountAlias=OTHER_USER.alias)
@@ -85,11 +91,13 @@ def test_another_accounts_job_is_neither_readable_nor_visible(clc: Target, login
     assert (code, body) == (200, {"status": "executing"}), "the owner cannot read its own job"
 
 
+@pytest.mark.requirement("CLC API v2", "Overview, HTTP code 404 NOT FOUND")
 def test_an_unknown_status_id_is_404(clc: Target, login: Login, unknown_status_id: str) -> None:
     code, _ = get_status(clc, login.account_alias, unknown_status_id, login.headers)
     assert code == 404, f"{NOT_FOUND}: an unknown status id answered {code}"
 
 
+@pytest.mark.requirement("CLC API v2", "Login, Response")
 @pytest.mark.parametrize("form", [False, True], ids=["json", "form"])
 def test_login_takes_json_and_form_bodies(clc: Target, credentials: Credentials, form: bool, status_id: str) -> None:
     login = log_in(clc, credentials, form=form)
@@ -97,6 +105,7 @@ def test_login_takes_json_and_form_bodies(clc: Target, credentials: Credentials,
     assert code == 200, f"{GET_STATUS}: the token of a {'form' if form else 'JSON'} login answered {code}"
 
 
+@pytest.mark.requirement("CLC API v2", "Login, invalid credentials (400)")
 @pytest.mark.parametrize("form", [False, True], ids=["json", "form"])
 def test_wrong_credentials_get_the_documented_400(clc: Target, form: bool) -> None:
     # a made-up user, so that a real account is never locked out by failed logins
@@ -107,6 +116,7 @@ def test_wrong_credentials_get_the_documented_400(clc: Target, form: bool) -> No
     assert body["message"] == BAD_CREDENTIALS, f"{BAD_LOGIN}: the message is {body['message']!r}"
 
 
+@pytest.mark.requirement("CLC API v2", "Login, invalid credentials (400)")
 @pytest.mark.parametrize(
     ("body", "content_type"),
     [

@@ -33,12 +33,14 @@ GET_STATUS = "CLC API v2 Get Status, Response (Entity Definition)"
 WIRE_STATES = ("notStarted", "executing", "succeeded", "failed", "resumed", "unknown")
 
 
+@pytest.mark.requirement("CLC API v2", "Get Status and Login answer as documented (Schemathesis)")
 @schema.parametrize()
 @settings(max_examples=25, suppress_health_check=list(HealthCheck))
 def test_generated_requests_get_documented_answers(case: schemathesis.Case, clc: Target, login: Login) -> None:
     call_and_validate(case, "clc", clc, headers=login.headers)
 
 
+@pytest.mark.requirement("CLC API v2", "Get Status, Response (Entity Definition)")
 @status_schema.parametrize()
 @settings(max_examples=25, suppress_health_check=list(HealthCheck))
 def test_generated_status_ids_in_the_callers_account(case: schemathesis.Case, clc: Target, login: Login) -> None:
@@ -53,6 +55,7 @@ def test_generated_status_ids_in_the_callers_account(case: schemathesis.Case, cl
         )
 
 
+@pytest.mark.requirement("CLC API v2", "Get Status, Response (Entity Definition)")
 def test_named_status_ids_answer_as_documented(clc: Target, login: Login, status_ids: list[str]) -> None:
     if not status_ids:
         pytest.skip("no --clc-status-id given: the mock's jobs are checked by test_a_job_in_each_state_answers")
@@ -68,6 +71,7 @@ REACH = {state: [state] for state in ("notStarted", "executing", "succeeded", "f
 REACH["resumed"] = [{"state": "executing", "polls": 1}, {"state": "paused", "polls": 1}, "resumed"]
 
 
+@pytest.mark.requirement("CLC API v2", "Get Status, Response (Entity Definition)")
 @pytest.mark.control
 @pytest.mark.parametrize("state", WIRE_STATES)
 def test_a_job_in_each_state_answers_as_documented(clc: Target, login: Login, state: str) -> None:
@@ -78,6 +82,7 @@ def test_a_job_in_each_state_answers_as_documented(clc: Target, login: Login, st
     assert (response.status_code, body["status"]) == (200, state)
 
 
+@pytest.mark.requirement("CLC API v2", "Get Status, Response (Entity Definition)")
 @pytest.mark.control
 def test_a_queued_power_operation_links_to_its_status(clc: Target, login: Login) -> None:
     """The mock's power operation (APIDocs Power Operations/power-on-server.md) hands out status links

@@ -20,6 +20,7 @@ def _documented() -> list[tuple[str, str, str, str]]:
     ]
 
 
+@pytest.mark.requirement("CLC API v2", "every documented response, on purpose (the mock's Prefer: code=)")
 @pytest.mark.control
 @pytest.mark.parametrize(("operation_id", "method", "path", "status"), _documented())
 def test_every_documented_status_is_reachable_with_prefer(
@@ -33,6 +34,7 @@ def test_every_documented_status_is_reachable_with_prefer(
     assert response.status_code == int(status)
 
 
+@pytest.mark.requirement("CLC API v2", "every documented example, on purpose (the mock's Prefer: example=)")
 @pytest.mark.control
 @pytest.mark.parametrize("state", ["notStarted", "executing", "succeeded", "failed", "resumed", "unknown"])
 def test_prefer_selects_each_documented_example(clc: Target, state: str) -> None:
@@ -41,6 +43,7 @@ def test_prefer_selects_each_documented_example(clc: Target, state: str) -> None
     assert check_response("clc", "getStatus", response)["status"] == state
 
 
+@pytest.mark.requirement("CLC API v2", "Overview, HTTP code 500 INTERNAL SERVER ERROR")
 @pytest.mark.control
 def test_a_scripted_fault_answers_a_documented_500_then_the_job_goes_on(clc: Target, login: Login) -> None:
     app = clc.control
@@ -55,6 +58,7 @@ def test_a_scripted_fault_answers_a_documented_500_then_the_job_goes_on(clc: Tar
     assert answers == [(200, "executing"), (500, None), (200, "succeeded")]
 
 
+@pytest.mark.requirement("CLC API v2", "Overview, HTTP code 400 BAD REQUEST")
 @pytest.mark.control
 @pytest.mark.parametrize(
     ("body", "expected"),
@@ -82,6 +86,7 @@ def test_bad_input_to_a_power_operation_gets_a_message(clc: Target, login: Login
     assert clc.control.engine.job_ids() == [], "bad input queued a job"
 
 
+@pytest.mark.requirement("CLC API v2", "Overview, HTTP codes 401, 403 and 404")
 @pytest.mark.control
 @pytest.mark.parametrize(
     ("path", "authorized", "expected"),
@@ -102,6 +107,7 @@ def test_a_power_operation_checks_the_caller(
     assert isinstance(response.json().get("message"), str), response.text
 
 
+@pytest.mark.requirement("CLC API v2", "Overview, HTTP code 404 NOT FOUND")
 @pytest.mark.control
 @pytest.mark.parametrize(("method", "path"), [("PUT", "/v2/authentication/login"), ("GET", "/v2/operations")])
 def test_a_wrong_method_or_path_gets_a_message(clc: Target, method: str, path: str) -> None:

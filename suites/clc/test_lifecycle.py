@@ -46,6 +46,7 @@ def poll(clc: Target, login: Login, status_id: str) -> str:
     return str(body["status"])
 
 
+@pytest.mark.requirement("CLC API v2", "Get Status (notStarted -> executing -> succeeded | failed)")
 def test_a_queued_operation_lives_a_consistent_life(clc: Target, login: Login, status_ids: list[str]) -> None:
     """On the mock a job with the default script is polled while the clock is advanced; a real server's
     named status ids are polled in real time until they end or the budget runs out."""
@@ -89,6 +90,7 @@ def scripts(draw: st.DrawFn) -> list[dict[str, Any]]:
     return steps
 
 
+@pytest.mark.requirement("CLC API v2", "Get Status (notStarted -> executing -> succeeded | failed)")
 @pytest.mark.control
 # the login is fresh per test and the clock stands still here, so its token serves every example
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -103,6 +105,7 @@ def test_any_scripted_life_keeps_the_rules(clc: Target, login: Login, script: li
     app.reset()
 
 
+@pytest.mark.requirement("CLC API v2", "Get Status (resumed: a paused running job goes on)")
 @pytest.mark.control
 def test_resumed_comes_only_after_a_pause(clc: Target, login: Login) -> None:
     app = clc.control
@@ -113,6 +116,7 @@ def test_resumed_comes_only_after_a_pause(clc: Target, login: Login) -> None:
     assert statuses == ["notStarted", "executing", "executing", "resumed", "executing", "succeeded"]
 
 
+@pytest.mark.requirement("CLC API v2", "Get Status (notStarted -> executing -> succeeded | failed)")
 @pytest.mark.control
 @pytest.mark.parametrize(
     "script",
@@ -135,6 +139,7 @@ def test_a_script_cannot_break_the_order(clc: Target, script: list[Any]) -> None
     assert response.status_code == 400 and "error" in response.json(), response.text
 
 
+@pytest.mark.requirement("CLC API v2", 'Get Status (called "until a succeeded or failed response is returned")')
 @pytest.mark.control
 @pytest.mark.parametrize("end", sorted(TERMINAL))
 def test_succeeded_and_failed_are_terminal(clc: Target, login: Login, end: str) -> None:

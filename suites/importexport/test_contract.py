@@ -37,6 +37,7 @@ LOCATION_OF = {
 }
 
 
+@pytest.mark.requirement("AWS Import/Export API 2010-06-01", "GetStatus answers as documented (Schemathesis)")
 @schema.parametrize()
 @settings(max_examples=30, suppress_health_check=list(HealthCheck))
 def test_generated_requests_get_documented_answers(case: schemathesis.Case, importexport: ImportExportTarget) -> None:
@@ -45,6 +46,9 @@ def test_generated_requests_get_documented_answers(case: schemathesis.Case, impo
         check_response("importexport", "GetStatus", response)
 
 
+@pytest.mark.requirement(
+    "AWS Import/Export API 2010-06-01", "GetStatus 200 (Developer Guide, Job and Device Status Codes, Status.html)"
+)
 @pytest.mark.control
 @pytest.mark.parametrize("progress", STATUS.variants.values if STATUS.variants else ())
 def test_a_job_in_each_documented_state_answers_as_documented(importexport: ImportExportTarget, progress: str) -> None:
@@ -56,6 +60,9 @@ def test_a_job_in_each_documented_state_answers_as_documented(importexport: Impo
     assert seen == (job.job_id, location, progress), f"{STATUS.requirement}: {seen}"
 
 
+@pytest.mark.requirement(
+    "AWS Import/Export API 2010-06-01", "GetStatus 200 (Developer Guide, Job and Device Status Codes, Status.html)"
+)
 def test_existing_jobs_answer_as_documented(importexport: ImportExportTarget, existing_jobs: list[str]) -> None:
     """The named jobs (`--importexport-job`), or one created on the mock: 200 with their own JobId, or
     the documented error of a job that is no longer valid."""
@@ -87,6 +94,9 @@ sigv2_fields = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.requirement(
+    "AWS Import/Export API 2010-06-01", "GetStatus 200 (Developer Guide, Job and Device Status Codes, Status.html)"
+)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(version=client_versions, extra=sigv2_fields)
 def test_any_request_about_an_existing_job_gets_a_documented_answer(

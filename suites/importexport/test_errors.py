@@ -74,12 +74,18 @@ def check_error(response: requests.Response, status: int, code: str, condition: 
     assert body["Error"]["Code"] == code, f"{requirement}: {condition} answered {body['Error']['Code']}, not {code}"
 
 
+@pytest.mark.requirement(
+    "AWS Import/Export API 2010-06-01", "GetStatus 400 (Developer Guide, Error and Status Codes, Errors.html)"
+)
 @pytest.mark.parametrize("code", ERRORS.variants.values if ERRORS.variants else ())
 def test_each_documented_error_under_its_condition(importexport: ImportExportTarget, code: str) -> None:
     assert code in PROVOKE, f"the suite does not know how to provoke the documented {code}"
     check_error(PROVOKE[code](importexport), 400, code, f"GetStatus that must fail with {code}")
 
 
+@pytest.mark.requirement(
+    "AWS Import/Export API 2010-06-01", "GetStatus 400 (Developer Guide, Error and Status Codes, Errors.html)"
+)
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(job_id=st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=30))
 def test_an_unknown_job_is_invalid_job_id(importexport: ImportExportTarget, job_id: str) -> None:
@@ -87,12 +93,18 @@ def test_an_unknown_job_is_invalid_job_id(importexport: ImportExportTarget, job_
     check_error(importexport.get_status(f"jobcontract-{job_id}"), 400, "InvalidJobIdException", "an unknown job")
 
 
+@pytest.mark.requirement(
+    "AWS Import/Export API 2010-06-01", "GetStatus 400 (Developer Guide, Error and Status Codes, Errors.html)"
+)
 @pytest.mark.parametrize("job_id", [None, ""])
 def test_a_missing_job_id_is_invalid_job_id(importexport: ImportExportTarget, job_id: str | None) -> None:
     """InvalidJobIdException: "The JOBID was missing, not found, or not associated with the AWS account"."""
     check_error(importexport.get_status(job_id), 400, "InvalidJobIdException", f"GetStatus with JobId={job_id!r}")
 
 
+@pytest.mark.requirement(
+    "AWS Import/Export API 2010-06-01", "GetStatus 400 (Developer Guide, Error and Status Codes, Errors.html)"
+)
 @pytest.mark.control
 def test_a_job_of_another_account_is_invalid_job_id(importexport: ImportExportTarget) -> None:
     importexport.backend  # noqa: B018 - skips against a real endpoint
@@ -108,6 +120,9 @@ def test_a_job_of_another_account_is_invalid_job_id(importexport: ImportExportTa
     assert mine.status_code == 200, f"{STATUS.requirement}: the owner's GetStatus answered {mine.status_code}"
 
 
+@pytest.mark.requirement(
+    "AWS Import/Export API 2010-06-01", "GetStatus 200 (Developer Guide, Job and Device Status Codes, Status.html)"
+)
 @pytest.mark.control
 def test_the_manifest_access_key_may_read_its_job(importexport: ImportExportTarget) -> None:
     manifest = f"{IMPORT_MANIFEST}accessKeyId:{importexport.access_key}\n"
@@ -116,6 +131,9 @@ def test_the_manifest_access_key_may_read_its_job(importexport: ImportExportTarg
     assert status == 200, f"{STATUS.requirement}: the manifest's own key got {status} {body}"
 
 
+@pytest.mark.requirement(
+    "AWS Import/Export API 2010-06-01", "GetStatus 400 (Developer Guide, Error and Status Codes, Errors.html)"
+)
 @pytest.mark.control
 @pytest.mark.parametrize("version", ["0.9", "3.0", "latest", "", "2010-06-01"])
 def test_a_bad_client_version_is_invalid_version(importexport: ImportExportTarget, version: str) -> None:
@@ -124,6 +142,9 @@ def test_a_bad_client_version_is_invalid_version(importexport: ImportExportTarge
     check_error(response, 400, "InvalidVersionException", f"GetStatus with APIVersion={version!r}")
 
 
+@pytest.mark.requirement(
+    "AWS Import/Export API 2010-06-01", "GetStatus 403 (Developer Guide, Error and Status Codes, Errors.html)"
+)
 @pytest.mark.control
 def test_an_access_key_that_does_not_exist_is_403(importexport: ImportExportTarget) -> None:
     job_id = importexport.create_job()
@@ -140,6 +161,9 @@ SIGV2 = {
 }
 
 
+@pytest.mark.requirement(
+    "AWS Import/Export API 2010-06-01", "GetStatus 200 (Developer Guide, Job and Device Status Codes, Status.html)"
+)
 @pytest.mark.control
 @pytest.mark.parametrize("signature", ["SigV2", "unsigned"])
 def test_a_form_post_without_sigv4_reaches_import_export(importexport: ImportExportTarget, signature: str) -> None:

@@ -108,6 +108,9 @@ def poll(importexport: ImportExportTarget, job_id: str) -> tuple[int, dict[str, 
     return status, body
 
 
+@pytest.mark.requirement(
+    "AWS Import/Export API 2010-06-01", "Developer Guide, Job and Device Status Codes (Status.html)"
+)
 @pytest.mark.control
 def test_a_created_job_lives_the_documented_life(importexport: ImportExportTarget) -> None:
     job_id = importexport.create_job()
@@ -121,6 +124,9 @@ def test_a_created_job_lives_the_documented_life(importexport: ImportExportTarge
     assert "AtAWS/InProgress" in seen, f"{LIFECYCLE}: the data was never loaded: {seen}"
 
 
+@pytest.mark.requirement(
+    "AWS Import/Export API 2010-06-01", "Developer Guide, Job and Device Status Codes (Status.html)"
+)
 def test_existing_jobs_poll_consistently(importexport: ImportExportTarget, existing_jobs: list[str]) -> None:
     """Read-only, so it runs against a real endpoint too: consecutive polls agree with the rules."""
     for job_id in existing_jobs:
@@ -151,6 +157,9 @@ def scripts(draw: st.DrawFn) -> list[dict[str, Any]]:
     return steps
 
 
+@pytest.mark.requirement(
+    "AWS Import/Export API 2010-06-01", "Developer Guide, Job and Device Status Codes (Status.html)"
+)
 @pytest.mark.control
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
@@ -184,6 +193,7 @@ def test_any_scripted_life_keeps_the_rules(
     assert not strays, f"{LIFECYCLE}: states {sorted(strays)} are not in the script {[s['state'] for s in script]}"
 
 
+@pytest.mark.requirement("AWS Import/Export API 2010-06-01", "CancelJob (Developer Guide, CancelingAJob.html)")
 @pytest.mark.control
 def test_a_canceled_job_answers_canceled_then_is_no_longer_valid(importexport: ImportExportTarget) -> None:
     job_id = importexport.create_job()
@@ -205,6 +215,7 @@ def test_a_canceled_job_answers_canceled_then_is_no_longer_valid(importexport: I
     )
 
 
+@pytest.mark.requirement("AWS Import/Export API 2010-06-01", "CancelJob (Developer Guide, CancelingAJob.html)")
 @pytest.mark.control
 def test_a_finished_job_cannot_be_canceled(importexport: ImportExportTarget) -> None:
     job_id = importexport.create_job()
@@ -240,6 +251,9 @@ def check_pages(pages: list[list[dict[str, Any]]]) -> list[str]:
     return job_ids
 
 
+@pytest.mark.requirement(
+    "AWS Import/Export API 2010-06-01", "ListJobs (model: jobs in reverse chronological order; Marker, MaxJobs)"
+)
 @pytest.mark.control
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(count=st.integers(min_value=0, max_value=6), max_jobs=st.integers(min_value=1, max_value=4), data=st.data())
@@ -263,6 +277,9 @@ def test_list_jobs_pages_through_every_job_newest_first(
         assert job["IsCanceled"] == (job["JobId"] in canceled), f"{LIST_JOBS}: IsCanceled of {job['JobId']}"
 
 
+@pytest.mark.requirement(
+    "AWS Import/Export API 2010-06-01", "ListJobs (model: jobs in reverse chronological order; Marker, MaxJobs)"
+)
 def test_list_jobs_is_consistent(importexport: ImportExportTarget) -> None:
     """Read-only, so it runs against a real endpoint too (the first pages of one job each)."""
     if importexport.embedded:

@@ -18,12 +18,14 @@ schema = schemathesis.openapi.from_path(contracts.load("ogc").openapi_path)
 STATES = ("accepted", "running", "successful", "failed", "dismissed")
 
 
+@pytest.mark.requirement("OGC 18-062r2", "every operation answers as documented (Schemathesis)")
 @schema.parametrize()
 @settings(max_examples=30, suppress_health_check=list(HealthCheck))
 def test_generated_requests_get_documented_answers(case: schemathesis.Case, ogc: Target) -> None:
     call_and_validate(case, "ogc", ogc)
 
 
+@pytest.mark.requirement("OGC 18-062r2", "/req/core/job-success")
 @pytest.mark.parametrize("accept", ["application/json", "text/html"])
 def test_a_created_job_answers_as_documented(ogc: Target, new_job: str, accept: str) -> None:
     """/req/core/job-success for a real job id, in both media types the seed lists."""
@@ -34,6 +36,7 @@ def test_a_created_job_answers_as_documented(ogc: Target, new_job: str, accept: 
         assert body["jobID"] == new_job, f"OGC 18-062r2 /req/core/job-success: jobID is {body['jobID']!r}"
 
 
+@pytest.mark.requirement("OGC 18-062r2", "/req/core/job-success")
 def test_named_jobs_answer_as_documented(ogc: Target, pytestconfig: pytest.Config) -> None:
     from conftest import option_value
 
@@ -48,6 +51,7 @@ def test_named_jobs_answer_as_documented(ogc: Target, pytestconfig: pytest.Confi
         assert body["jobID"] == job_id
 
 
+@pytest.mark.requirement("OGC 18-062r2", "/req/core/job-success")
 @pytest.mark.control
 @pytest.mark.parametrize("state", STATES)
 def test_a_job_in_each_state_answers_as_documented(ogc: Target, state: str) -> None:
@@ -57,6 +61,7 @@ def test_a_job_in_each_state_answers_as_documented(ogc: Target, state: str) -> N
     assert (response.status_code, body["status"]) == (200, state)
 
 
+@pytest.mark.requirement("OGC 18-062r2", "/req/core/process-execute-success-async")
 def test_execute_creates_a_job_at_its_location(ogc: Target, pytestconfig: pytest.Config) -> None:
     """/req/core/process-execute-success-async: 201, a Location that resolves to the job's statusInfo."""
     job_id, location = execute(ogc, pytestconfig)

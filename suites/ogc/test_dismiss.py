@@ -31,6 +31,7 @@ def _after(ogc: Target, method: str, job_id: str) -> None:
         assert body["status"] == "dismissed", f"{AFTERWARDS}: {method} after dismissal shows {body['status']!r}"
 
 
+@pytest.mark.requirement("OGC 18-062r2", "/req/dismiss/job-dismiss-success")
 def test_dismissing_a_job_ends_it(ogc: Target, new_job: str) -> None:
     _dismiss(ogc, new_job)
     _after(ogc, "GET", new_job)
@@ -38,6 +39,7 @@ def test_dismissing_a_job_ends_it(ogc: Target, new_job: str) -> None:
     _after(ogc, "GET", new_job)
 
 
+@pytest.mark.requirement("OGC 18-062r2", "/req/dismiss/job-dismiss-success")
 @pytest.mark.control
 @pytest.mark.parametrize("state", ["accepted", "running", "successful", "failed"])
 def test_dismissing_in_any_state_ends_the_job(ogc: Target, state: str) -> None:

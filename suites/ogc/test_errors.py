@@ -12,6 +12,7 @@ NO_SUCH_JOB = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/no-s
 REQUIREMENT = "OGC 18-062r2 /req/core/job-exception-no-such-job"
 
 
+@pytest.mark.requirement("OGC 18-062r2", "/req/core/job-exception-no-such-job")
 @pytest.mark.parametrize(("method", "operation_id"), [("GET", "getStatus"), ("DELETE", "dismiss")])
 @pytest.mark.parametrize("accept", ["application/json", "text/html"])
 def test_an_unknown_job_is_404_no_such_job(
@@ -33,6 +34,7 @@ def _documented() -> list[tuple[str, str, str, str]]:
     ]
 
 
+@pytest.mark.requirement("OGC 18-062r2", "every documented response, on purpose (the mock's Prefer: code=)")
 @pytest.mark.control
 @pytest.mark.parametrize(("operation_id", "method", "path", "status"), _documented())
 def test_every_documented_status_is_reachable_with_prefer(
@@ -45,6 +47,7 @@ def test_every_documented_status_is_reachable_with_prefer(
     assert response.status_code == int(status)
 
 
+@pytest.mark.requirement("OGC 18-062r2", "every documented example, on purpose (the mock's Prefer: example=)")
 @pytest.mark.control
 @pytest.mark.parametrize("state", ["accepted", "running", "successful", "failed", "dismissed"])
 def test_prefer_selects_each_documented_example(ogc: Target, state: str) -> None:
@@ -53,6 +56,7 @@ def test_prefer_selects_each_documented_example(ogc: Target, state: str) -> None
     assert check_response("ogc", "getStatus", response)["status"] == state
 
 
+@pytest.mark.requirement("OGC 18-062r2", "/per/core/additional-status-codes")
 @pytest.mark.control
 def test_a_scripted_fault_answers_a_documented_500_then_the_job_goes_on(ogc: Target) -> None:
     app = ogc.control
@@ -65,6 +69,7 @@ def test_a_scripted_fault_answers_a_documented_500_then_the_job_goes_on(ogc: Tar
     assert statuses == [200, 500, 200]
 
 
+@pytest.mark.requirement("OGC 18-062r2", "/per/core/additional-status-codes")
 @pytest.mark.parametrize(
     ("body", "content_type"),
     [(b"{not json", "application/json"), (b"[1, 2]", "application/json"), (b'{"inputs": 7}', "application/json")],

@@ -67,6 +67,9 @@ def poll(ogc: Target, job_id: str) -> dict[str, Any]:
     return body  # type: ignore[no-any-return]
 
 
+@pytest.mark.requirement(
+    "OGC 18-062r2", "/rec/core/job-status (statusCode.yaml: accepted -> running -> successful | failed | dismissed)"
+)
 def test_an_executed_job_lives_a_consistent_life(ogc: Target, new_job: str) -> None:
     """On the mock the clock is advanced between polls; a real server is polled in real time."""
     polls = [poll(ogc, new_job)]
@@ -93,6 +96,9 @@ scripts = st.tuples(
 )
 
 
+@pytest.mark.requirement(
+    "OGC 18-062r2", "/rec/core/job-status (statusCode.yaml: accepted -> running -> successful | failed | dismissed)"
+)
 @pytest.mark.control
 @settings(max_examples=25, deadline=None)
 @given(script=scripts, advances=st.lists(st.sampled_from([0, 0.5, 1, 3, 3600]), min_size=1, max_size=12))
@@ -118,6 +124,9 @@ def test_any_scripted_life_keeps_the_rules(ogc: Target, script: tuple[Any, ...],
     app.reset()
 
 
+@pytest.mark.requirement(
+    "OGC 18-062r2", "/rec/core/job-status (statusCode.yaml: accepted -> running -> successful | failed | dismissed)"
+)
 @pytest.mark.control
 def test_a_simulated_hour_passes_without_waiting(ogc: Target) -> None:
     app = ogc.control

@@ -1,0 +1,307 @@
+"""The provider's release gate: `pytest suites/` against servers named by URL options gates on its
+exit code, writes a JUnit file and a conformance report (Markdown and HTML) that name each failure's
+document, requirement and request, and keeps secrets out of every one of them."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import signal
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+
+import contracts
+from suites.importexport.conftest import IMPORT_MANIFEST
+from suites.report import REDACTED, Redactor, Requirement, Result, named_requirement, result_of, write_report
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVING = re.compile(r"mock serving at (http://127\.0\.0\.1:\d+)")
+FAULTY_CF = "unknown-job-is-not-found-10000"  # the CF mock that fails checks made with the bearer token
+CF_404 = "Get a job 404 (#errors, CF-ResourceNotFound 10010)"
+# what the gate is given; none of it may show in any output
+CF_TOKEN, CLC_PASSWORD = "jobcontract-cf-token", "mypassword"
+AWS_KEY, AWS_SECRET = "AKIAGATESECRETKEY123", "gate-secret-access-key-do-not-print"
+SECRETS = (CF_TOKEN, CLC_PASSWORD, AWS_KEY, AWS_SECRET)
+
+
+# -- the redaction ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Authorization: Bearer abc.def.ghi",
+        "curl -X GET -H 'Authorization: Bearer abc.def.ghi' http://127.0.0.1/v3/jobs/1",
+        "auth = {'Authorization': 'Bearer abc.def.ghi', 'Accept': 'application/json'}",
+        '{"username": "u", "password": "abc.def.ghi"}',
+        "Credentials(username='u', password='abc.def.ghi')",
+        '{"bearerToken": "abc.def.ghi", "accountAlias": "ALIAS"}',
+        "username=u&password=abc.def.ghi&x=1",
+        "https://user:abc.def.ghi@staging.example.org/v2",
+        "Action=GetStatus&Signature=abc.def.ghi&SignatureMethod=HmacSHA256",
+        "X-Amz-Security-Token: abc.def.ghi",
+    ],
+)
+def test_credentials_are_redacted_in_any_notation(text: str) -> None:
+    redacted = Redactor()(text)
+    assert "abc.def.ghi" not in redacted and REDACTED in redacted
+
+
+def test_a_given_secret_is_redacted_anywhere() -> None:
+    assert Redactor(["abc.def.ghi", "other"])("job abc.def.ghi failed") == f"job {REDACTED} failed"
+
+
+def test_aws_key_ids_are_redacted_and_ordinary_text_is_kept() -> None:
+    redact = Redactor()
+    assert redact("Credential=AKIAIOSFODNN7EXAMPLE/20250101/us-east-1") == f"Credential={REDACTED}/20250101/us-east-1"
+    ordinary = "GET http://127.0.0.1:8080/jobs/abc -> 404: the token of a JSON login answered 401"
+    assert redact(ordinary) == ordinary
+
+
+def test_a_failure_report_is_redacted_in_place_and_keeps_its_shape() -> None:
+    token = "s3cr3t-token-value"
+
+    def failing(auth: dict[str, str]) -> None:
+        raise AssertionError(f"CF v3 API docs {CF_404}: answered 401 for {auth}")
+
+    try:
+        failing({"Authorization": f"Bearer {token}"})
+    except AssertionError as error:
+        longrepr = pytest.ExceptionInfo.from_exception(error).getrepr(showlocals=True, funcargs=True)
+    report = pytest.TestReport(
+        "suites/cf/test_errors.py::test_x",
+        ("suites/cf/test_errors.py", 1, "test_x"),
+        {},
+        "failed",
+        longrepr,
+        "call",
+        sections=[("Captured log call", f"DEBUG sending Authorization: Bearer {token}")],
+        user_properties=[("request", f"GET http://h/v3/jobs/1 -> 401\nrequest body: token={token}")],
+    )
+    assert token in str(report.longrepr)
+    Redactor([token]).scrub_report(report)
+    everything = str(report.longrepr) + repr(report.sections) + repr(report.user_properties)
+    assert token not in everything and REDACTED in everything
+    assert report.longrepr.reprcrash.message.startswith(f"AssertionError: CF v3 API docs {CF_404}: answered 401")
+
+
+# -- the report ---------------------------------------------------------------------------------------
+def test_a_failure_message_names_its_requirement() -> None:
+    message = "CF v3 API docs Get a job 502 (BadGateway: a single error object; NOTES.md 1): GET /v3/jobs/1 -> 502"
+    assert named_requirement(message, "cf") == Requirement(
+        "CF v3 API docs", "Get a job 502 (BadGateway: a single error object; NOTES.md 1)"
+    )
+    assert named_requirement("assert 500 == 200", "cf") is None
+
+
+def _report(nodeid: str, outcome: str, longrepr: object = None, when: str = "call", **properties: str) -> Result:
+    report = pytest.TestReport(
+        nodeid, (nodeid, 1, nodeid), {}, outcome, longrepr, when, user_properties=list(properties.items())
+    )
+    result = result_of(report)
+    assert result is not None
+    return result
+
+
+def test_the_report_groups_by_api_and_requirement(tmp_path: Path) -> None:
+    failure = (
+        "suites.common.ContractViolation: OGC 18-062r2 /req/core/job-exception-no-such-job: GET /jobs/x -> 500\n"
+        "Reproduce with: curl -X GET -H 'Authorization: Bearer s3cr3t' http://127.0.0.1:1/jobs/x"
+    )
+    results = [
+        _report("suites/ogc/test_errors.py::test_a[1]", "passed", requirement="OGC 18-062r2 /req/core/job-success"),
+        _report(
+            "suites/ogc/test_errors.py::test_b",
+            "failed",
+            failure,
+            requirement="OGC 18-062r2 /req/core/job-success",
+            request="GET http://127.0.0.1:1/jobs/x -> 500\nresponse body: {}",
+        ),
+        _report(
+            "suites/cf/test_errors.py::test_c",
+            "skipped",
+            ("suites/cf/test_errors.py", 1, "Skipped: needs the mock's control API"),
+            when="setup",
+            requirement="CF v3 API docs Errors (#errors)",
+        ),
+    ]
+    assert [r.outcome for r in results] == ["passed", "failed", "skipped"]
+    assert results[1].requirement == Requirement("OGC 18-062r2", "/req/core/job-exception-no-such-job")
+    path = tmp_path / "gate" / "report.md"
+    html_path = write_report(path, results, {"ogc": "http://127.0.0.1:1", "cf": "embedded mock"}, Redactor())
+    text = path.read_text()
+    assert "Does not conform: ogc. 1 failed, 1 passed, 1 skipped" in text
+    assert "| [ogc](#ogc) | http://127.0.0.1:1 | FAIL | 1 | 1 | 0 |" in text
+    assert "| [cf](#cf) | embedded mock | SKIP | 0 | 0 | 1 |" in text
+    assert "| FAIL | OGC 18-062r2 | /req/core/job-exception-no-such-job | 1 failed | GET /jobs/x -> 500 |" in text
+    assert "| PASS | OGC 18-062r2 | /req/core/job-success | 1 passed |  |" in text
+    assert "| SKIP | CF v3 API docs | Errors (#errors) | 1 skipped | skipped: needs the mock's control API |" in text
+    assert "GET http://127.0.0.1:1/jobs/x -> 500" in text.split("### ogc: failures", 1)[1]
+    page = html_path.read_text()
+    assert html_path == tmp_path / "gate" / "report.html"
+    assert "<span class='b FAIL'>FAIL</span>" in page and "/req/core/job-exception-no-such-job" in page
+    assert "s3cr3t" not in text + page and "Authorization: [redacted]" in text, "redacted before rendering"
+    assert "http://127.0.0.1:1/jobs/x" in page.split("Reproduce with", 1)[1], "and no more than the secret"
+
+
+def test_other_tests_are_not_in_the_report() -> None:
+    report = pytest.TestReport("tests/test_x.py::test_y", ("tests/test_x.py", 1, "test_y"), {}, "passed", None, "call")
+    assert result_of(report) is None
+
+
+def test_every_suite_test_names_its_requirement() -> None:
+    """One mechanism: `@pytest.mark.requirement(document, section)` on every test, with its API's document."""
+    for path in sorted((ROOT / "suites").glob("*/test_*.py")):
+        document = contracts.load(path.parent.name).document_name
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                marks = [
+                    d
+                    for d in node.decorator_list
+                    if isinstance(d, ast.Call) and ast.unparse(d.func) == "pytest.mark.requirement"
+                ]
+                assert len(marks) == 1, f"{path.name}::{node.name} has {len(marks)} requirement markers"
+                args = [ast.literal_eval(arg) for arg in marks[0].args]
+                assert len(args) == 2 and args[0] == document and args[1], f"{path.name}::{node.name}: {args}"
+
+
+# -- the gate, end to end ---------------------------------------------------------------------------------
+def _serve(api: str, *args: str) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mocks", "serve", "--api", api, *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    found = SERVING.search(line)
+    assert found, f"serve --api {api} printed {line!r}"
+    return process, found.group(1)
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[dict[str, str]]:
+    """The four mocks, each in its own process; Cloud Foundry's deliberately faulty."""
+    processes, urls = [], {}
+    try:
+        for api in contracts.APIS:
+            process, urls[api] = _serve(api, *(["--variant", FAULTY_CF] if api == "cf" else []))
+            processes.append(process)
+        yield urls
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=10)
+
+
+def _jobs(served: dict[str, str]) -> dict[str, str]:
+    """A job on each served mock, named to the gate as a provider names jobs of its staging server."""
+
+    def control(api: str, **body: object) -> str:
+        response = requests.post(f"{served[api]}/__jobcontract/jobs", json=body, timeout=10)
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    client = boto3.client(
+        "importexport",
+        region_name="us-east-1",
+        endpoint_url=served["importexport"],
+        aws_access_key_id=AWS_KEY,
+        aws_secret_access_key=AWS_SECRET,
+    )
+    return {
+        "ogc-job": control("ogc", script=["running"]),
+        "cf-job": control("cf", script=["PROCESSING"]),
+        "clc-status-id": control("clc", script=["executing"], attributes={"accountAlias": "ALIAS"}),
+        "importexport-job": client.create_job(JobType="Import", Manifest=IMPORT_MANIFEST, ValidateOnly=False)["JobId"],
+    }
+
+
+@pytest.fixture(scope="module")
+def gate(served: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    out = tmp_path_factory.mktemp("gate")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JOBCONTRACT_", "AWS_"))}
+    env.update(CI="true", AWS_ACCESS_KEY_ID=AWS_KEY, AWS_SECRET_ACCESS_KEY=AWS_SECRET, JOBCONTRACT_CF_TOKEN=CF_TOKEN)
+    command = [sys.executable, "-m", "pytest", "suites/", "-p", "no:cacheprovider", "-n", "2", "--showlocals"]
+    command += ["--log-level=DEBUG", f"--junitxml={out / 'junit.xml'}", f"--conformance-report={out / 'gate.md'}"]
+    command += [f"--{api}-url={url}" for api, url in served.items()]
+    command += ["--clc-username=user@company.com", f"--clc-password={CLC_PASSWORD}"]
+    command += [f"--{option}={job}" for option, job in _jobs(served).items()]
+    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    return {
+        "run": run,
+        "junit": (out / "junit.xml").read_text(),
+        "markdown": (out / "gate.md").read_text(),
+        "html": (out / "gate.html").read_text(),
+        "urls": served,
+    }
+
+
+@pytest.mark.slow
+def test_the_gate_fails_on_the_faulty_server_alone(gate: dict[str, object]) -> None:
+    run = gate["run"]
+    assert isinstance(run, subprocess.CompletedProcess)
+    assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]
+    failed = re.findall(r"^FAILED (\S+)", run.stdout, re.M)
+    assert failed and all(nodeid.startswith("suites/cf/") for nodeid in failed), failed
+
+
+@pytest.mark.slow
+def test_the_junit_file_names_each_failure_and_its_requirement(gate: dict[str, object]) -> None:
+    root = ET.fromstring(str(gate["junit"]))
+    cases = list(root.iter("testcase"))
+    failures = [(case, case.find("failure")) for case in cases if case.find("failure") is not None]
+    assert failures
+    for case, failure in failures:
+        assert case.get("classname", "").startswith("suites.cf."), case.attrib
+        assert f"CF v3 API docs {CF_404}" in failure.get("message", ""), failure.get("message")
+    passed = {c.get("classname", "").split(".")[1] for c in cases if all(e.tag == "properties" for e in c)}
+    assert {"ogc", "clc", "importexport", "cf"} <= passed
+    properties = {p.get("name") for p in root.iter("property")}
+    assert {"requirement", "request"} <= properties
+
+
+@pytest.mark.slow
+def test_the_report_shows_each_api_its_verdict_and_the_failed_request(gate: dict[str, object]) -> None:
+    text, urls = str(gate["markdown"]), gate["urls"]
+    assert isinstance(urls, dict)
+    assert text.startswith("# jobcontract conformance report\n\nDoes not conform: cf.")
+    for api in ("ogc", "importexport", "clc"):
+        assert f"| [{api}](#{api}) | {urls[api]} | PASS |" in text
+        assert f"\n## {api}\n\n**PASS** against {urls[api]}" in text
+    assert f"| [cf](#cf) | {urls['cf']} | FAIL |" in text
+    assert "| PASS | OGC 18-062r2 | /req/core/job-success |" in text
+    assert "| PASS | CLC API v2 | Login, Response |" in text
+    assert f"| FAIL | CF v3 API docs | {CF_404} |" in text
+    failures = text.split("### cf: failures", 1)[1]
+    assert f"- document: CF v3 API docs\n- requirement: {CF_404}" in failures
+    assert re.search(rf"GET {re.escape(urls['cf'])}/v3/jobs/\S+ -> 404\nresponse body: .*CF-NotFound", failures)
+    assert "(no requirement marker)" not in text
+    page = str(gate["html"])
+    assert "<h2 id='cf'>cf <span class='b FAIL'>FAIL</span></h2>" in page and CF_404 in page
+
+
+@pytest.mark.slow
+def test_no_secret_reaches_any_output(gate: dict[str, object]) -> None:
+    run = gate["run"]
+    assert isinstance(run, subprocess.CompletedProcess)
+    outputs = {
+        "stdout": run.stdout,
+        "stderr": run.stderr,
+        "junit": gate["junit"],
+        "markdown": gate["markdown"],
+        "html": gate["html"],
+    }
+    for name, text in outputs.items():
+        for secret in SECRETS:
+            assert secret not in str(text), f"{secret!r} is in the {name}"
+    # the failing requests carried the token (shown with --showlocals), redacted
+    assert "auth = {'Authorization': '[redacted]'}" in run.stdout
