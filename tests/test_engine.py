@@ -25,8 +25,11 @@ RANK = {"queued": 0, "running": 1, "done": 2, "failed": 2, "dismissed": 3}
 SCRIPT_STATES = ("queued", "running", "done", "failed")
 JOB_IDS = ("a", "b", "c")  # named ids: reused often enough to hit "already exists"
 
-# Quarter seconds are exact in binary: no rounding at step borders. The small values hit the borders exactly.
-quarter_seconds = st.one_of(st.sampled_from([0, 0.25, 1, 60, 3600]), st.integers(0, 4 * 3600).map(lambda q: q / 4))
+# Quarter seconds are exact in binary: no rounding at step borders. The round values land on borders
+# exactly (a step of 60 s, a move of 60 s); short moves look at a job again inside the same step.
+quarter_seconds = st.integers(0, 4 * 3600).map(lambda q: q / 4)
+durations = st.one_of(st.sampled_from([0, 0.25, 60, 3600]), quarter_seconds)
+moves = st.one_of(st.sampled_from([0, 0.25, 1, 60]), quarter_seconds)
 faults = st.one_of(
     st.builds(lambda status: {"status": status}, st.sampled_from([404, 500, 503])),
     st.builds(lambda delay: {"delay": delay}, st.sampled_from([0.25, 2.0])),
@@ -44,7 +47,7 @@ def scripts(draw: st.DrawFn) -> list[tuple[Step, Any]]:
     for state in states:
         kind = mode if mode != "mixed" else draw(st.sampled_from(["seconds", "polls", "forever"]))
         if kind == "seconds":
-            step = Step(state, seconds=draw(quarter_seconds))
+            step = Step(state, seconds=draw(durations))
         elif kind == "polls":
             step = Step(state, polls=draw(st.integers(1, 3)))
         else:
@@ -140,7 +143,7 @@ class EngineMachine(RuleBasedStateMachine):
         assert observation.fault is None, "a peek fired a fault"
         self.check(model, observation, polls_seen=model.polls + 1)  # a peek sees what the next poll would
 
-    @rule(seconds=quarter_seconds, look=st.booleans())
+    @rule(seconds=moves, look=st.booleans())
     def advance(self, seconds: float, look: bool) -> None:
         assert self.engine.advance(seconds) == self.clock + seconds
         self.clock += seconds

@@ -7,23 +7,23 @@ from __future__ import annotations
 import ast
 import os
 import re
-import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import boto3
 import pytest
 import requests
+from serving import served
 
 import contracts
 from suites.importexport.conftest import IMPORT_MANIFEST
 from suites.report import REDACTED, Redactor, Requirement, Result, named_requirement, result_of, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVING = re.compile(r"mock serving at (http://127\.0\.0\.1:\d+)")
 FAULTY_CF = "unknown-job-is-not-found-10000"  # the CF mock that fails checks made with the bearer token
 CF_404 = "Get a job 404 (#errors, CF-ResourceNotFound 10010)"
 # what the gate is given; none of it may show in any output
@@ -172,48 +172,28 @@ def test_every_suite_test_names_its_requirement() -> None:
 
 
 # -- the gate, end to end ---------------------------------------------------------------------------------
-def _serve(api: str, *args: str) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mocks", "serve", "--api", api, *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    found = SERVING.search(line)
-    assert found, f"serve --api {api} printed {line!r}"
-    return process, found.group(1)
-
-
 @pytest.fixture(scope="module")
-def served() -> Iterator[dict[str, str]]:
+def served_mocks() -> Iterator[dict[str, str]]:
     """The four mocks, each in its own process; Cloud Foundry's deliberately faulty."""
-    processes, urls = [], {}
-    try:
-        for api in contracts.APIS:
-            process, urls[api] = _serve(api, *(["--variant", FAULTY_CF] if api == "cf" else []))
-            processes.append(process)
-        yield urls
-    finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=10)
+    with ExitStack() as stack:
+        yield {
+            api: stack.enter_context(served(api, *(["--variant", FAULTY_CF] if api == "cf" else []))).url
+            for api in contracts.APIS
+        }
 
 
-def _jobs(served: dict[str, str]) -> dict[str, str]:
+def _jobs(urls: dict[str, str]) -> dict[str, str]:
     """A job on each served mock, named to the gate as a provider names jobs of its staging server."""
 
     def control(api: str, **body: object) -> str:
-        response = requests.post(f"{served[api]}/__jobcontract/jobs", json=body, timeout=10)
+        response = requests.post(f"{urls[api]}/__jobcontract/jobs", json=body, timeout=10)
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
 
     client = boto3.client(
         "importexport",
         region_name="us-east-1",
-        endpoint_url=served["importexport"],
+        endpoint_url=urls["importexport"],
         aws_access_key_id=AWS_KEY,
         aws_secret_access_key=AWS_SECRET,
     )
@@ -226,22 +206,22 @@ def _jobs(served: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def gate(served: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+def gate(served_mocks: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     out = tmp_path_factory.mktemp("gate")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JOBCONTRACT_", "AWS_"))}
     env.update(CI="true", AWS_ACCESS_KEY_ID=AWS_KEY, AWS_SECRET_ACCESS_KEY=AWS_SECRET, JOBCONTRACT_CF_TOKEN=CF_TOKEN)
     command = [sys.executable, "-m", "pytest", "suites/", "-p", "no:cacheprovider", "-n", "2", "--showlocals"]
     command += ["--log-level=DEBUG", f"--junitxml={out / 'junit.xml'}", f"--conformance-report={out / 'gate.md'}"]
-    command += [f"--{api}-url={url}" for api, url in served.items()]
+    command += [f"--{api}-url={url}" for api, url in served_mocks.items()]
     command += ["--clc-username=user@company.com", f"--clc-password={CLC_PASSWORD}"]
-    command += [f"--{option}={job}" for option, job in _jobs(served).items()]
+    command += [f"--{option}={job}" for option, job in _jobs(served_mocks).items()]
     run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     return {
         "run": run,
         "junit": (out / "junit.xml").read_text(),
         "markdown": (out / "gate.md").read_text(),
         "html": (out / "gate.html").read_text(),
-        "urls": served,
+        "urls": served_mocks,
     }
 
 

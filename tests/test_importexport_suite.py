@@ -6,14 +6,12 @@ mocks.FAULTY; that file's faithful-mock test covers the Dialect mocks only, henc
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
-from test_suites_bite import run_suite
+from serving import run_suite, served
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -28,23 +26,9 @@ def test_the_suite_passes_on_the_faithful_backend() -> None:
 
 @pytest.fixture
 def served_moto() -> Iterator[str]:
-    """`python -m mocks serve --api importexport` in its own process; yields the URL it prints."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mocks", "serve", "--api", "importexport", "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        found = re.search(r"serving at (http://127\.0\.0\.1:\d+) \(control API: \1/moto-api\)", line)
-        assert found, f"serve printed {line!r}"
-        yield found.group(1)
-    finally:
-        process.terminate()
-        assert process.wait(timeout=10) == 0, "serve did not stop cleanly on SIGTERM"
+    with served("importexport") as serving:
+        assert serving.control == f"{serving.url}/moto-api", "moto's own control API"
+        yield serving.url
 
 
 def test_the_suite_passes_against_a_served_moto_server(served_moto: str, monkeypatch: pytest.MonkeyPatch) -> None:

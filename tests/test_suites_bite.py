@@ -4,16 +4,13 @@ another process (where only the checks that need the control API skip)."""
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from importlib import import_module
 from pathlib import Path
 
 import pytest
 import requests
+from serving import run_suite, served
 
 import mocks
 
@@ -26,21 +23,6 @@ VARIANTS = [(api, variant) for api, expected in EXPECTED.items() for variant in 
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
-
-
-def run_suite(api: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JOBCONTRACT_")}
-    env["CI"] = "true"
-    # derandomized Hypothesis (the same verdict every run), without shrinking failures
-    command = [sys.executable, "-m", "pytest", f"suites/{api}", "-q", "-rs", "-p", "no:cacheprovider"]
-    return subprocess.run(
-        [*command, "--hypothesis-profile=bite", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 @pytest.mark.parametrize("api", sorted(EXPECTED))
@@ -65,23 +47,8 @@ def test_the_suite_catches_the_faulty_variant(api: str, variant: str) -> None:
 
 @pytest.fixture
 def served_ogc_mock() -> Iterator[str]:
-    """`python -m mocks serve --api ogc` in its own process; yields the base URL it prints."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mocks", "serve", "--api", "ogc", "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        found = re.search(r"serving at (http://127\.0\.0\.1:\d+)", line)
-        assert found, f"serve printed {line!r}"
-        yield found.group(1)
-    finally:
-        process.terminate()
-        assert process.wait(timeout=10) == 0, "serve did not stop cleanly on SIGTERM"
+    with served("ogc") as serving:
+        yield serving.url
 
 
 def test_the_ogc_suite_passes_against_a_served_mock(served_ogc_mock: str) -> None:

@@ -5,7 +5,6 @@ are refused naming the API, job and field; the servers stop cleanly and free the
 from __future__ import annotations
 
 import json
-import re
 import signal
 import socket
 import subprocess
@@ -20,6 +19,7 @@ import pytest
 import requests
 from jsonschema import Draft202012Validator
 from moto import mock_aws
+from serving import SERVING
 
 import contracts
 import mocks
@@ -30,7 +30,6 @@ from suites.common import check_response
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "fixtures" / "scenarios").glob("*.yaml"))
-SERVING = re.compile(r"^(\w+) mock serving at (http://127\.0\.0\.1:\d+) \(control API: (\S+)\)$")
 KEY, SECRET = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 

@@ -1,0 +1,56 @@
+"""Running the project's own commands in child processes, as users do: a suite (`pytest suites/X`)
+and a served mock (`python -m mocks serve`)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# the first line `python -m mocks serve --api X` prints
+SERVING = re.compile(r"^(\w+) mock serving at (http://127\.0\.0\.1:\d+) \(control API: (\S+)\)$")
+
+
+def run_suite(api: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`pytest suites/<api>` with no JOBCONTRACT_* from the environment, derandomized (the same
+    verdict every run) and without shrinking failures (the verdict matters, not a minimal example)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JOBCONTRACT_")}
+    env["CI"] = "true"
+    command = [sys.executable, "-m", "pytest", f"suites/{api}", "-q", "-rs", "-p", "no:cacheprovider"]
+    return subprocess.run(
+        [*command, "--hypothesis-profile=bite", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+@dataclass(frozen=True)
+class Serving:
+    url: str
+    control: str
+
+
+@contextmanager
+def served(api: str, *args: str) -> Iterator[Serving]:
+    """`python -m mocks serve --api <api> --port 0 ARGS` in its own process: yields the base URL and
+    control API it prints, and checks that it stops cleanly on SIGTERM."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mocks", "serve", "--api", api, "--port", "0", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        found = SERVING.match(line.rstrip("\n"))
+        assert found and found.group(1) == api, f"serve --api {api} printed {line!r}"
+        yield Serving(found.group(2), found.group(3))
+    finally:
+        process.terminate()
+        assert process.wait(timeout=10) == 0, f"serve --api {api} did not stop cleanly on SIGTERM"
