@@ -294,8 +294,8 @@ class MockApp:
             candidates = [f for f in candidates if f.label == example]
         if not candidates:
             fixtures = self.contract.fixtures()
-            labels = sorted({f.label for f in fixtures if f.operation_id == operation_id and f.status == str(status)})
-            examples = ", ".join(label for label in labels if label) or "none"
+            labels = {f.label for f in fixtures if f.operation_id == operation_id and f.status == str(status)}
+            examples = ", ".join(sorted(label for label in labels if label)) or "none"
             return self.dialect.error(
                 request, 400, f"no example {example!r} for {operation_id} {status} (examples: {examples})"
             )

@@ -7,16 +7,17 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, initialize, invariant, rule
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from mocks.engine import Clock, Engine, Fault, Observation, ScriptError, Step, parse_fault, parse_step
 
@@ -118,7 +119,10 @@ class EngineMachine(RuleBasedStateMachine):
     def look(self, job_id: str, polling: list[bool]) -> None:
         """A client's polls (True) and the control API's peeks (False) at one job, in a row."""
         for poll in polling:
-            self.poll(job_id) if poll else self.peek(job_id)
+            if poll:
+                self.poll(job_id)
+            else:
+                self.peek(job_id)
 
     def poll(self, job_id: str) -> None:
         observation = self.engine.poll(job_id)
@@ -151,7 +155,14 @@ class EngineMachine(RuleBasedStateMachine):
             for job_id in list(self.models):
                 self.peek(job_id)
 
-    @rule(job_id=jobs, state=st.sampled_from(["dismissed"]))
+    @rule(job_id=jobs, how=st.sampled_from(["finish", "remove", "finish and remove"]))
+    def end(self, job_id: str, how: str) -> None:
+        """End a job: finish it (a cancellation), remove it, or both (what an OGC dismissal does)."""
+        if how != "remove":
+            self.finish(job_id, "dismissed")
+        if how != "finish":
+            self.remove(job_id)
+
     def finish(self, job_id: str, state: str) -> None:
         observation = self.engine.finish(job_id, state, reason="machine")
         model = self.models.get(job_id)
@@ -174,7 +185,6 @@ class EngineMachine(RuleBasedStateMachine):
         model.last = None  # a dismissal may end a terminal job: only the checks that hold across it apply
         self.check(model, observation, polls_seen=model.polls + 1)
 
-    @rule(job_id=consumes(jobs))
     def remove(self, job_id: str) -> None:
         assert self.engine.remove(job_id) == (job_id in self.models)
         self.models.pop(job_id, None)
@@ -198,6 +208,7 @@ class EngineMachine(RuleBasedStateMachine):
             assert self.engine.inject(job_id, fault, None if ahead is None else number) == number
             model.faults[number] = parse_fault(fault)
 
+    @precondition(lambda self: len(self.models) >= 3)  # a reset wipes every job: let a few build up first
     @rule()
     def reset(self) -> None:
         gone = list(self.models)
@@ -249,6 +260,16 @@ TestEngineMachine = EngineMachine.TestCase
 
 
 # -- many threads at once ---------------------------------------------------------------------------------
+@pytest.fixture
+def eager_thread_switching() -> Iterator[None]:
+    """Switch threads every microsecond instead of every 5 ms, so that races show up in a short test."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(before)
+
+
+@pytest.mark.usefixtures("eager_thread_switching")
 def test_many_threads_polling_while_the_clock_moves_see_one_history_per_job() -> None:
     engine = Engine(Clock(frozen=True))
     mixed = [
@@ -313,6 +334,7 @@ def test_many_threads_polling_while_the_clock_moves_see_one_history_per_job() ->
                 assert after.entered[: len(before.entered)] == before.entered, f"{job_id}: the history was rewritten"
 
 
+@pytest.mark.usefixtures("eager_thread_switching")
 def test_concurrent_polls_are_each_counted_once() -> None:
     engine = Engine()
     job_id = engine.create(["running"])
@@ -336,6 +358,11 @@ def test_concurrent_polls_are_each_counted_once() -> None:
 
 
 # -- validation ----------------------------------------------------------------------------------------
+def present(observation: Observation | None) -> Observation:
+    assert observation is not None, "the job is gone"
+    return observation
+
+
 def _engine_with_job(job_id: str = "j", polls: int = 0) -> Engine:
     engine = Engine()
     engine.create(["running"], job_id)
@@ -420,7 +447,7 @@ def test_a_fault_fires_once_on_its_poll() -> None:
     job_id = engine.create(["running"], faults={"2": {"status": 503}})
     assert engine.inject(job_id, {"drop": True}) == 1
     assert engine.inject(job_id, Fault(delay=1.5), 4) == 4
-    fired = [observation.fault for observation in (engine.poll(job_id) for _ in range(5)) if observation]
+    fired = [present(engine.poll(job_id)).fault for _ in range(5)]
     assert fired == [Fault(drop=True), Fault(status=503), None, Fault(delay=1.5), None]
 
 
@@ -435,20 +462,68 @@ def test_the_journal_keeps_the_latest_entries_up_to_its_limit() -> None:
     assert engine.journal()[0]["n"] == 25, "the journal handed out its own entries"
 
 
+# -- the borders the machine can only hit by chance, pinned -------------------------------------------------
+def test_a_seconds_step_ends_exactly_on_its_border() -> None:
+    engine = Engine()
+    job_id = engine.create([{"state": "queued", "seconds": 0}, {"state": "running", "seconds": 60}, "done"])
+    assert [present(engine.poll(job_id)).state for _ in range(2)] == ["running", "running"]
+    engine.advance(59.75)
+    assert present(engine.peek(job_id)).state == "running"
+    engine.advance(0.25)
+    done = present(engine.peek(job_id))
+    assert done.state == "done"
+    assert [when - done.created for _, when in done.entered] == [timedelta(0), timedelta(0), timedelta(seconds=60)]
+
+
+def test_a_polls_step_lasts_exactly_its_polls_and_a_peek_sees_what_the_next_poll_will() -> None:
+    engine = Engine()
+    job_id = engine.create([{"state": "queued", "polls": 2}, {"state": "running", "polls": 1}, "done"])
+    seen = []
+    for _ in range(4):
+        peeked, polled = present(engine.peek(job_id)), present(engine.poll(job_id))
+        seen.append((peeked.state, polled.state))
+    assert seen == [("queued", "queued"), ("queued", "queued"), ("running", "running"), ("done", "done")]
+
+
+def test_finish_ends_the_job_from_the_state_it_has_reached_by_now() -> None:
+    engine = Engine()
+    timed = engine.create([{"state": "queued", "seconds": 60}, "running"])
+    polled = engine.create([{"state": "queued", "polls": 1}, "running"])
+    engine.poll(polled)
+    engine.advance(120)  # nobody has looked since: both jobs have moved on unseen
+    for job_id in (timed, polled):
+        finished = present(engine.finish(job_id, "dismissed"))
+        assert [state for state, _ in finished.entered] == ["queued", "running", "dismissed"]
+        assert finished.entered[-1][1] == finished.created + timedelta(seconds=120)
+    timed_job = present(engine.peek(timed))
+    assert timed_job.began("running") == timed_job.created + timedelta(seconds=60)
+
+
+def test_progress_climbs_through_a_timed_step() -> None:
+    engine = Engine()
+    job_id = engine.create([{"state": "queued", "seconds": 100}, {"state": "running", "seconds": 100}, "done"])
+    progress = []
+    for _ in range(9):
+        progress.append(present(engine.peek(job_id)).progress)
+        engine.advance(25)
+    assert progress == sorted(set(progress)), f"progress must climb at every look: {progress}"
+    assert (progress[0], progress[-1]) == (0, 100)
+
+
 # -- a one-hour job ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("frozen", [True, False], ids=["frozen clock", "real-time clock"])
 def test_a_one_hour_script_completes_by_advancing_the_clock(frozen: bool) -> None:
     started = time.monotonic()
     engine = Engine(Clock(frozen=frozen))
     job_id = engine.create([{"state": "queued", "seconds": 60}, {"state": "running", "seconds": 3540}, "done"])
-    first = engine.poll(job_id)
-    assert first is not None and first.state == "queued"
+    assert present(engine.poll(job_id)).state == "queued"
     engine.advance(1800)
-    halfway = engine.poll(job_id)
-    assert halfway is not None and halfway.state == "running" and 0 < halfway.progress < 100
+    halfway = present(engine.poll(job_id))
+    assert halfway.state == "running" and 0 < halfway.progress < 100
     engine.advance(1800)
-    done = engine.poll(job_id)
-    assert done is not None and done.state == "done" and done.terminal and done.progress == 100
-    assert done.began("done") == done.created + timedelta(hours=1)
-    assert done.began("running") == done.created + timedelta(minutes=1)
+    done = present(engine.poll(job_id))
+    assert done.state == "done" and done.terminal and done.progress == 100
+    for state, after in (("running", timedelta(minutes=1)), ("done", timedelta(hours=1))):
+        began = done.began(state)
+        assert began is not None and abs(began - done.created - after) < timedelta(milliseconds=1), state
     assert time.monotonic() - started < 30, "an hour of job time must not take real time"
