@@ -100,7 +100,10 @@ def parse_fault(raw: Any) -> Fault:
     unknown = set(raw) - {"status", "delay", "drop", "dribble"}
     if unknown:
         raise ScriptError(f"unknown fault field(s) {sorted(unknown)}; a fault has status, delay, drop, dribble")
-    return Fault(raw.get("status"), raw.get("delay", 0.0), bool(raw.get("drop", False)), raw.get("dribble", 0.0))
+    drop = raw.get("drop", False)
+    if not isinstance(drop, bool):
+        raise ScriptError(f"drop is true or false, not {drop!r}")
+    return Fault(raw.get("status"), raw.get("delay", 0.0), drop, raw.get("dribble", 0.0))
 
 
 class Clock:
@@ -216,9 +219,12 @@ class Engine:
 
     @staticmethod
     def _poll_number(raw: Any) -> int:
-        try:
+        # an int, or the digits of one (JSON object keys are strings); not 1.5, not true
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            number = raw
+        elif isinstance(raw, str) and raw.strip().isdigit():
             number = int(raw)
-        except (TypeError, ValueError):
+        else:
             number = 0
         if number < 1:
             raise ScriptError(f"faults are keyed by poll number (1 is the first poll), not {raw!r}")

@@ -405,7 +405,7 @@ INVALID: list[tuple[str, Callable[[], object], str]] = [
     ("inject on poll 0", lambda: _engine_with_job().inject("j", {"status": 500}, 0), "keyed by poll number"),
     ("inject on poll 'x'", lambda: _engine_with_job().inject("j", {"status": 500}, "x"), "not 'x'"),  # type: ignore[arg-type]
     ("inject on a past poll", lambda: _engine_with_job(polls=3).inject("j", {}, 2), "poll 2 is past"),
-    ("inject bad fault", lambda: _engine_with_job().inject("j", {"drop": 1, "status": 500}), "not both"),
+    ("inject bad fault", lambda: _engine_with_job().inject("j", {"drop": True, "status": 500}), "not both"),
     ("duplicate id", lambda: _engine_with_job("dup").create(["x"], "dup"), "job 'dup' already exists"),
     ("empty id", lambda: Engine().create(["x"], ""), "a job id is a non-empty string, not ''"),
     ("id not a string", lambda: Engine().create(["x"], 7), "a job id is a non-empty string, not 7"),  # type: ignore[arg-type]
