@@ -246,13 +246,21 @@ class Engine:
         """Look at a job without counting a poll (control API, dismiss)."""
         return self._observe(job_id, count=False)
 
+    def _settled(self, job_id: str) -> tuple[_Job, float] | None:
+        """The job brought up to the clock's now, and that now (the caller holds the lock)."""
+        job = self._jobs.get(job_id)
+        if job is None:
+            return None
+        now = self.clock.seconds()
+        self._settle(job, now)
+        return job, now
+
     def _observe(self, job_id: str, *, count: bool) -> Observation | None:
         with self._lock:
-            job = self._jobs.get(job_id)
-            if job is None:
+            settled = self._settled(job_id)
+            if settled is None:
                 return None
-            now = self.clock.seconds()
-            self._settle(job, now)
+            job, now = settled
             fault = None
             if count:
                 job.polls += 1
@@ -302,11 +310,10 @@ class Engine:
     def finish(self, job_id: str, state: str, **attributes: Any) -> Observation | None:
         """End a job now in `state` (a dismissal, a cancellation): it stays there for good."""
         with self._lock:
-            job = self._jobs.get(job_id)
-            if job is None:
+            settled = self._settled(job_id)
+            if settled is None:
                 return None
-            now = self.clock.seconds()
-            self._settle(job, now)
+            job, now = settled
             job.script = (*job.script[: job.step + 1], Step(state))
             job.attributes.update(attributes)
             self._enter(job, job.step + 1, now)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
+from hypothesis import strategies as st
 from schemathesis.core.failures import FailureGroup
 
 import contracts
@@ -125,3 +126,26 @@ def call_and_validate(case: schemathesis.Case, api: str, target: Target, **kwarg
             requirement = f"{contract.document_name} {operation_id} (undocumented status {response.status_code})"
         raise violation(requirement, str(error)) from None
     return response
+
+
+def documented_responses(api: str) -> list[tuple[str, str, str, str]]:
+    """(operationId, METHOD, path, status) of every response `api`'s contract documents."""
+    contract = contracts.load(api)
+    return [
+        (operation_id, response.method.upper(), response.path, response.status)
+        for operation_id in contract.operation_ids
+        for response in contract.responses(operation_id)
+    ]
+
+
+@st.composite
+def lifecycle_scripts(draw: st.DrawFn, passing: tuple[str, ...], ends: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Job scripts for the control API: each `passing` state, in order, present or not and held for
+    1-4 seconds or polls, then one of the `ends` for good."""
+    steps: list[dict[str, Any]] = []
+    for state in passing:
+        if draw(st.booleans()):
+            kind = draw(st.sampled_from(["seconds", "polls"]))
+            steps.append({"state": state, kind: draw(st.integers(min_value=1, max_value=4))})
+    steps.append({"state": draw(st.sampled_from(ends))})
+    return steps

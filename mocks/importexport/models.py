@@ -97,6 +97,14 @@ ENDED = frozenset({"Canceled", "Expired"})  # the codes that later turn into an 
 STATES = tuple(f"{location}/{progress}" for location in LOCATIONS for progress in PROGRESS_CODES)
 
 
+def refuse_ended(job: Job, progress: str) -> None:
+    """A canceled or expired job is no longer valid: raise its documented error (else nothing)."""
+    if progress == "Canceled":
+        raise CanceledJobIdException(job.job_id)
+    if progress == "Expired":
+        raise ExpiredJobIdException(job.job_id)
+
+
 def split_state(state: str) -> tuple[str, str]:
     """(LocationCode, ProgressCode) of an engine state `Location/Progress`."""
     location, _, progress = state.partition("/")
@@ -297,7 +305,7 @@ class ImportExportBackend(BaseBackend):
         assert observation is not None
         progress = split_state(observation.state)[1]
         if progress in ENDED and (self.now() - observation.updated).total_seconds() >= self.retention_seconds:
-            raise CanceledJobIdException(job.job_id) if progress == "Canceled" else ExpiredJobIdException(job.job_id)
+            refuse_ended(job, progress)
         return job, observation
 
     # -- operations --------------------------------------------------------------------------------------
@@ -345,10 +353,7 @@ class ImportExportBackend(BaseBackend):
         progress"); a finished job is UnableToCancelJobIdException, a canceled one CanceledJobIdException."""
         job, observation = self._find(job_id, access_key)
         location, progress = split_state(observation.state)
-        if progress == "Canceled":
-            raise CanceledJobIdException(job.job_id)
-        if progress == "Expired":
-            raise ExpiredJobIdException(job.job_id)
+        refuse_ended(job, progress)
         if progress not in RUNNING:
             raise UnableToCancelJobIdException(job.job_id, progress)
         self.engine.finish(job.job_id, f"{location}/Canceled")
@@ -365,10 +370,7 @@ class ImportExportBackend(BaseBackend):
         """Replaces the manifest of a job whose data transfer has not started (ProgressCode Pending)."""
         job, observation = self._find(job_id, access_key)
         progress = split_state(observation.state)[1]
-        if progress == "Canceled":
-            raise CanceledJobIdException(job.job_id)
-        if progress == "Expired":
-            raise ExpiredJobIdException(job.job_id)
+        refuse_ended(job, progress)
         if progress != "Pending":
             raise UnableToUpdateJobIdException(job.job_id, progress)
         if job_type != job.job_type:
@@ -417,10 +419,7 @@ class ImportExportBackend(BaseBackend):
         for job_id in job_ids:
             job, observation = self._find(job_id, access_key)
             progress = split_state(observation.state)[1]
-            if progress == "Canceled":
-                raise CanceledJobIdException(job.job_id)
-            if progress == "Expired":
-                raise ExpiredJobIdException(job.job_id)
+            refuse_ended(job, progress)
         given = {name: value for name, value in address.items() if value}
         if given:
             missing = [name for name in REQUIRED_ADDRESS_FIELDS if name not in given]

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from mocks import MockApp
 from suites.cf.conftest import JOB_OBJECT, TERMINAL, TIMESTAMPS, moment, poll
-from suites.common import Target
+from suites.common import Target, lifecycle_scripts
 
 RANK = {"PROCESSING": 0, "POLLING": 1, "COMPLETE": 2, "FAILED": 2}
 STATE_ORDER = f"{JOB_OBJECT}: state (PROCESSING -> POLLING -> COMPLETE | FAILED)"
@@ -107,31 +107,16 @@ def test_a_failed_job_keeps_its_errors_and_warnings(cf: Target, control: MockApp
     assert all(p["warnings"] == [{"detail": "retrying"}] for p in polls)
 
 
-step_kinds = st.sampled_from(["seconds", "polls"])
-scripts = st.tuples(
-    st.booleans(),
-    st.booleans(),
-    st.sampled_from(["COMPLETE", "FAILED"]),
-    st.lists(step_kinds, min_size=2, max_size=2),
-    st.lists(st.integers(min_value=1, max_value=4), min_size=2, max_size=2),
-)
-
-
 @pytest.mark.requirement("CF v3 API docs", "The job object (#the-job-object)")
 @pytest.mark.control
 @settings(max_examples=25, deadline=None)
-@given(script=scripts, advances=st.lists(st.sampled_from([0, 0.5, 1, 3, 3600]), min_size=1, max_size=10))
+@given(
+    steps=lifecycle_scripts(("PROCESSING", "POLLING"), ("COMPLETE", "FAILED")),
+    advances=st.lists(st.sampled_from([0, 0.5, 1, 3, 3600]), min_size=1, max_size=10),
+)
 def test_any_scripted_life_keeps_the_rules(
-    cf: Target, cf_token: str, script: tuple[Any, ...], advances: list[float]
+    cf: Target, cf_token: str, steps: list[dict[str, Any]], advances: list[float]
 ) -> None:
-    has_processing, has_polling, end, kinds, sizes = script
-    steps: list[dict[str, Any]] = []
-    for present, state, kind, size in zip(
-        (has_processing, has_polling), ("PROCESSING", "POLLING"), kinds, sizes, strict=True
-    ):
-        if present:
-            steps.append({"state": state, kind: size})
-    steps.append({"state": end})
     app = cf.control
     auth = {"Authorization": f"Bearer {cf_token}"}
     guid = app.create_job(steps)

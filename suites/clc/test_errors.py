@@ -6,23 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-import contracts
 from suites.clc.conftest import Login, status_path
-from suites.common import Target, check_response
-
-
-def _documented() -> list[tuple[str, str, str, str]]:
-    contract = contracts.load("clc")
-    return [
-        (operation_id, response.method.upper(), response.path, response.status)
-        for operation_id in contract.operation_ids
-        for response in contract.responses(operation_id)
-    ]
+from suites.common import Target, check_response, documented_responses
 
 
 @pytest.mark.requirement("CLC API v2", "every documented response, on purpose (the mock's Prefer: code=)")
 @pytest.mark.control
-@pytest.mark.parametrize(("operation_id", "method", "path", "status"), _documented())
+@pytest.mark.parametrize(("operation_id", "method", "path", "status"), documented_responses("clc"))
 def test_every_documented_status_is_reachable_with_prefer(
     clc: Target, operation_id: str, method: str, path: str, status: str
 ) -> None:

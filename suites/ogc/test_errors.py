@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-import contracts
-from suites.common import Target, check_response
+from suites.common import Target, check_response, documented_responses
 
 NO_SUCH_JOB = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/no-such-job"
 REQUIREMENT = "OGC 18-062r2 /req/core/job-exception-no-such-job"
@@ -25,18 +24,9 @@ def test_an_unknown_job_is_404_no_such_job(
         assert body["type"] == NO_SUCH_JOB, f"{REQUIREMENT}: type is {body['type']!r}"
 
 
-def _documented() -> list[tuple[str, str, str, str]]:
-    contract = contracts.load("ogc")
-    return [
-        (operation_id, response.method.upper(), response.path, response.status)
-        for operation_id in contract.operation_ids
-        for response in contract.responses(operation_id)
-    ]
-
-
 @pytest.mark.requirement("OGC 18-062r2", "every documented response, on purpose (the mock's Prefer: code=)")
 @pytest.mark.control
-@pytest.mark.parametrize(("operation_id", "method", "path", "status"), _documented())
+@pytest.mark.parametrize(("operation_id", "method", "path", "status"), documented_responses("ogc"))
 def test_every_documented_status_is_reachable_with_prefer(
     ogc: Target, operation_id: str, method: str, path: str, status: str
 ) -> None:

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from suites.common import Target, check_response
+from suites.common import Target, check_response, lifecycle_scripts
 
 RANK = {"accepted": 0, "running": 1, "successful": 2, "failed": 2, "dismissed": 2}
 TERMINAL = {"successful", "failed", "dismissed"}
@@ -87,30 +87,16 @@ def test_an_executed_job_lives_a_consistent_life(ogc: Target, new_job: str) -> N
         assert {p["status"] for p in polls} == {"accepted", "running", "successful"}
 
 
-scripts = st.tuples(
-    st.booleans(),
-    st.booleans(),
-    st.sampled_from(["successful", "failed", "dismissed"]),
-    st.lists(st.sampled_from(["seconds", "polls"]), min_size=2, max_size=2),
-    st.lists(st.integers(min_value=1, max_value=4), min_size=2, max_size=2),
-)
-
-
 @pytest.mark.requirement(
     "OGC 18-062r2", "/rec/core/job-status (statusCode.yaml: accepted -> running -> successful | failed | dismissed)"
 )
 @pytest.mark.control
 @settings(max_examples=25, deadline=None)
-@given(script=scripts, advances=st.lists(st.sampled_from([0, 0.5, 1, 3, 3600]), min_size=1, max_size=12))
-def test_any_scripted_life_keeps_the_rules(ogc: Target, script: tuple[Any, ...], advances: list[float]) -> None:
-    has_accepted, has_running, end, kinds, sizes = script
-    steps: list[dict[str, Any]] = []
-    for present, state, kind, size in zip(
-        (has_accepted, has_running), ("accepted", "running"), kinds, sizes, strict=True
-    ):
-        if present:
-            steps.append({"state": state, kind: size})
-    steps.append({"state": end})
+@given(
+    steps=lifecycle_scripts(("accepted", "running"), ("successful", "failed", "dismissed")),
+    advances=st.lists(st.sampled_from([0, 0.5, 1, 3, 3600]), min_size=1, max_size=12),
+)
+def test_any_scripted_life_keeps_the_rules(ogc: Target, steps: list[dict[str, Any]], advances: list[float]) -> None:
     app = ogc.control
     job_id = app.create_job(steps)
     polls = []
