@@ -9,6 +9,7 @@ and in-process by `MockApp.intercept` (the `responses` library, no socket).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -17,6 +18,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import requests
@@ -43,21 +46,38 @@ class DropConnection(Exception):
     """Close the connection without an answer (a scripted `drop` fault)."""
 
 
-def dribbled(response: Response, seconds: float, pieces: int = 10) -> Response:
-    """The same answer (headers, Content-Length, body), its body sent in `pieces` spread over `seconds`:
-    the headers and first piece go at once, the last piece `seconds` later (WireMock's chunked dribble)."""
-    body = response.get_data()
+@dataclass(frozen=True)
+class Answer:
+    """What one request gets and how it is sent: `response` after `delay` seconds, its body spread over
+    `dribble` seconds; no response means the connection is closed (after the delay) without one.
+    The application only plans the faults; each server carries them out in its own way of waiting."""
+
+    response: Response | None
+    delay: float = 0.0
+    dribble: float = 0.0
+
+
+def dribble_schedule(body: bytes, seconds: float, pieces: int = 10) -> list[tuple[float, bytes]]:
+    """How to spread `body` over `seconds` (WireMock's chunked dribble): (seconds to wait, then the piece
+    to send), the first piece at once and the last `seconds` later; a body too short to split waits whole."""
     size = max(1, -(-len(body) // pieces))
-    chunks = [body[start : start + size] for start in range(0, len(body), size)]
-    pause = seconds / (len(chunks) - 1) if len(chunks) > 1 else 0.0
+    chunks = [body[start : start + size] for start in range(0, len(body), size)] or [b""]
+    if len(chunks) < 2:
+        return [(seconds, chunks[0])]
+    pause = seconds / (len(chunks) - 1)
+    return [(pause if index else 0.0, chunk) for index, chunk in enumerate(chunks)]
+
+
+def dribbled(response: Response, seconds: float) -> Response:
+    """The same answer (headers, Content-Length, body), its body dribbled out over `seconds` by a thread
+    that sleeps between the pieces."""
+    body = response.get_data()
 
     def stream() -> Iterator[bytes]:
-        if len(chunks) < 2:  # nothing to spread out: the whole answer waits instead
-            time.sleep(seconds)
-        for index, chunk in enumerate(chunks):
-            if index:
-                time.sleep(pause)
-            yield chunk
+        for wait, piece in dribble_schedule(body, seconds):
+            if wait:
+                time.sleep(wait)
+            yield piece
 
     response.response = stream()
     response.headers["Content-Length"] = str(len(body))
@@ -131,9 +151,12 @@ class MockApp:
         self.base_url = base_url.rstrip("/")
         self.dialect = dialect(self)
         self.contract = contracts.load(self.dialect.api)
-        self._answer = threading.local()  # per request thread: how to send this answer (a dribble)
+        self._answer = threading.local()  # per request thread: the faults planned for this answer
         # Rule objects bind to one Map: each app routes with unbound copies of its dialect's rules
-        self._routes = Map([rule.empty() for rule in dialect.rules], strict_slashes=False, merge_slashes=False)
+        routes = Map([rule.empty() for rule in dialect.rules], strict_slashes=False, merge_slashes=False)
+        self._routes = routes.bind("mock")  # one adapter for every request: matching only reads it
+        # clients poll the same URL over and over: remember where it goes (a miss raises, and is not kept)
+        self._route = functools.lru_cache(maxsize=4096)(self._match_route)
         self._control = Map(
             [
                 Rule(f"{CONTROL_PREFIX}", endpoint="describe", methods=["GET"]),
@@ -189,10 +212,20 @@ class MockApp:
         return self.handle(Request(environ))(environ, start_response)
 
     def handle(self, request: Request) -> Response:
-        """Answer one request; never raises (except DropConnection, which the transport turns into a
-        closed connection)."""
+        """Answer one request with its faults carried out in this thread: the delay slept, the body
+        dribbled by a generator, a drop raised as DropConnection for the transport to close the socket."""
+        answer = self.answer(request)
+        if answer.delay:
+            time.sleep(answer.delay)  # real seconds: the servers are threaded, other requests go on
+        if answer.response is None:
+            raise DropConnection()
+        return dribbled(answer.response, answer.dribble) if answer.dribble else answer.response
+
+    def answer(self, request: Request) -> Answer:
+        """Answer one request without waiting: the faults are planned, not carried out. Never raises."""
         started = time.monotonic()
-        self._answer.dribble = 0.0
+        plan = self._answer
+        plan.delay = plan.dribble = 0.0
         try:
             if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
                 response = self._handle_control(request)
@@ -200,20 +233,17 @@ class MockApp:
                 response = self._handle_api(request)
         except DropConnection:
             self._record(request, None, started)
-            raise
+            return Answer(None, plan.delay)
         except Exception:  # a bug in the mock: answer the API's documented 500 and remember it
             log.exception("unscripted error answering %s %s", request.method, request.path)
             response = self.dialect.error(request, 500, "internal error in the mock (unscripted)")
             response.headers["X-Jobcontract-Unscripted"] = "true"
         self._record(request, response, started)
-        if self._answer.dribble:
-            response = dribbled(response, self._answer.dribble)
-        return response
+        return Answer(response, plan.delay, plan.dribble)
 
     def _handle_api(self, request: Request) -> Response:
-        adapter = self._routes.bind("mock", path_info=request.path)
         try:
-            operation_id, params = adapter.match(method=request.method)
+            operation_id, params = self._route(request.path, request.method)
         except MethodNotAllowed as error:
             allowed = ", ".join(sorted(error.valid_methods or []))
             response = self.dialect.error(request, 405, f"method {request.method} is not allowed here")
@@ -221,19 +251,24 @@ class MockApp:
             return response
         except NotFound:
             return self.dialect.error(request, 404, f"there is nothing at {request.path}")
+        prefer = request.headers.get("Prefer", "")
         try:
-            fault = self._prefer_fault(request)
+            fault = self._prefer_fault(prefer) if prefer else None
         except ScriptError as error:
             return self.dialect.error(request, 400, f"Prefer: {error}")
-        response = self._answer_api(request, operation_id, params)
+        response = self._answer_api(request, operation_id, params, prefer)
         if fault is not None:  # after the work is done: a dropped answer is lost, not unsent
             self.apply_fault(fault)
         return response
 
-    def _answer_api(self, request: Request, operation_id: str, params: dict[str, Any]) -> Response:
-        prefer = self._selector(request)
-        if prefer is not None:
-            return self._select(request, operation_id, *prefer)
+    def _match_route(self, path: str, method: str) -> tuple[str, Mapping[str, Any]]:
+        operation_id, params = self._routes.match(path, method)
+        return operation_id, MappingProxyType(params)  # read-only: the cache hands the same one out again
+
+    def _answer_api(self, request: Request, operation_id: str, params: Mapping[str, Any], prefer: str) -> Response:
+        selected = self._selector(prefer) if prefer else None
+        if selected is not None:
+            return self._select(request, operation_id, *selected)
         if operation_id in self.contract.operation_ids:
             problems = self.contract.request_errors(operation_id, request.content_type, request.get_data())
             if problems:
@@ -242,19 +277,19 @@ class MockApp:
 
     # -- the Prefer selector -----------------------------------------------------------------------
     @staticmethod
-    def _selector(request: Request) -> tuple[str, str | None] | None:
-        header = request.headers.get("Prefer", "")
+    def _selector(header: str) -> tuple[str, str | None] | None:
+        """The `code=` and `example=` of a Prefer header (None: no code selected)."""
         found = dict(m.groups() for part in header.split(",") if (m := PREFER_PATTERN.fullmatch(part)))
         if "code" not in found:
             return None
         return found["code"], found.get("example")
 
     @staticmethod
-    def _prefer_fault(request: Request) -> Fault | None:
+    def _prefer_fault(header: str) -> Fault | None:
         """This request's own fault from `Prefer: delay=SECONDS, dribble=SECONDS, drop` (None: no fault).
         Other preferences (code=, respond-async, RFC 7240's wait=) are not faults and pass by."""
         fields: dict[str, Any] = {}
-        for part in re.split(r"[,;]", request.headers.get("Prefer", "")):
+        for part in re.split(r"[,;]", header):
             name, equals, value = (piece.strip().strip('"') for piece in part.partition("="))
             name = name.lower()
             if name == "drop" and (not equals or value.lower() == "true"):
@@ -287,8 +322,7 @@ class MockApp:
         if status >= 400 and example is None:
             return self.dialect.error(request, status, reason)
         if operation_id is None:
-            adapter = self._routes.bind("mock", path_info=request.path)
-            operation_id = adapter.match(method=request.method)[0]
+            operation_id = self._route(request.path, request.method)[0]
         candidates = [f for f in self.contract.fixtures() if f.operation_id == operation_id and f.status == str(status)]
         if example is not None:
             candidates = [f for f in candidates if f.label == example]
@@ -311,12 +345,11 @@ class MockApp:
 
     # -- faults ------------------------------------------------------------------------------------
     def apply_fault(self, fault: Fault) -> None:
-        """Apply a fault to the answer being made in this thread: wait, drop it, or have it dribbled."""
-        if fault.delay:
-            time.sleep(fault.delay)  # real seconds: the server is threaded, other requests go on
+        """Plan a fault for the answer being made in this thread: a wait, a drop, or a dribbled body."""
+        self._answer.delay += fault.delay
         if fault.drop:
             raise DropConnection()
-        self._answer.dribble = fault.dribble
+        self._answer.dribble = fault.dribble or self._answer.dribble
 
     # -- the HTTP control API ------------------------------------------------------------------------
     def _handle_control(self, request: Request) -> Response:

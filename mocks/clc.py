@@ -29,6 +29,7 @@ This route is not in the contract (a mock convenience to drive a whole flow).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import itertools
@@ -100,6 +101,8 @@ class ClcDialect(Dialect):
     def __init__(self, app: MockApp) -> None:
         super().__init__(app)
         self._secret = secrets.token_bytes(32)  # tokens are valid for this app only, and survive reset()
+        # a token's signature is checked once, not on every poll; its expiry is checked every time
+        self._claims = functools.lru_cache(maxsize=4096)(self._verified_claims)
         self._status_numbers = itertools.count(12345)
         self._queue_script: tuple[Step, ...] | None = None
 
@@ -194,13 +197,21 @@ class ClcDialect(Dialect):
     def authenticated(self, request: Request) -> Account | None:
         """The account of a valid, unexpired `Authorization: Bearer` token, else None."""
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        encoded, _, signature = token.strip().partition(".")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(signature.encode(), self._sign(encoded).encode()):
+        claims = self._claims(token.strip()) if scheme.lower() == "bearer" else None
+        if claims is None:
+            return None
+        username, issued = claims
+        if not 0 <= self.engine.clock.seconds() - issued <= self.token_lifetime:
+            return None
+        return next((user for user in self.users if user.username == username), None)
+
+    def _verified_claims(self, token: str) -> tuple[str, float] | None:
+        """(user name, issued at) of a token this mock signed, else None (`_claims` caches it)."""
+        encoded, _, signature = token.partition(".")
+        if not hmac.compare_digest(signature.encode(), self._sign(encoded).encode()):
             return None
         claims = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
-        if not 0 <= self.engine.clock.seconds() - claims["iat"] <= self.token_lifetime:
-            return None
-        return next((user for user in self.users if user.username == claims["sub"]), None)
+        return claims["sub"], claims["iat"]
 
     def owns(self, account: Account, status_id: str) -> bool:
         observation = self.engine.peek(status_id)

@@ -170,13 +170,14 @@ class Observation:
 class _Job:
     job_id: str
     script: tuple[Step, ...]
-    created: float
+    created: datetime
     attributes: dict[str, Any]
     step: int = 0
     entered_at: float = 0.0
     polls_in_step: int = 0
     polls: int = 0
-    history: list[tuple[str, float]] = field(default_factory=list)
+    # (state, when it began) as datetimes, made once here rather than on every look at the job
+    history: list[tuple[str, datetime]] = field(default_factory=list)
     faults: dict[int, Fault] = field(default_factory=dict)
 
 
@@ -212,8 +213,9 @@ class Engine:
             if job_id in self._jobs:
                 raise ScriptError(f"job {job_id!r} already exists")
             now = self.clock.seconds()
-            job = _Job(job_id, steps, now, dict(attributes), entered_at=now, faults=parsed_faults)
-            job.history.append((steps[0].state, now))
+            created = self.clock.at(now)
+            job = _Job(job_id, steps, created, dict(attributes), entered_at=now, faults=parsed_faults)
+            job.history.append((steps[0].state, created))
             self._jobs[job_id] = job
             return job_id
 
@@ -279,10 +281,9 @@ class Engine:
                 return
             self._enter(job, job.step + 1, entered)
 
-    @staticmethod
-    def _enter(job: _Job, step: int, when: float) -> None:
+    def _enter(self, job: _Job, step: int, when: float) -> None:
         job.step, job.entered_at, job.polls_in_step = step, when, 0
-        job.history.append((job.script[step].state, when))
+        job.history.append((job.script[step].state, self.clock.at(when)))
 
     def _snapshot(self, job: _Job, now: float, fault: Fault | None) -> Observation:
         last = len(job.script) - 1
@@ -298,8 +299,8 @@ class Engine:
             state=step.state,
             step=job.step,
             steps=len(job.script),
-            created=self.clock.at(job.created),
-            entered=tuple((name, self.clock.at(when)) for name, when in job.history),
+            created=job.created,
+            entered=tuple(job.history),
             progress=progress,
             poll=job.polls,
             terminal=job.step == last,

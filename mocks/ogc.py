@@ -166,6 +166,9 @@ class OgcDialect(Dialect):
 
     @staticmethod
     def wants_html(request: Request) -> bool:
+        accept = request.headers.get("Accept", "")
+        if "html" not in accept and "text/" not in accept:  # the usual poll: no need to parse the header
+            return False
         return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
 
     @staticmethod
