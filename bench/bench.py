@@ -8,7 +8,7 @@ For each API (OGC `GET /jobs/{id}`, CF `GET /v3/jobs/{guid}` with the bearer tok
 process start to its first answered request, then polled by 1, 8 and 32 concurrent keep-alive
 clients. The servers:
 
-- `jobcontract`: `mocks.make_app(api)` on `mocks.fastserver.FastServer` (waitress), as `serve` runs it;
+- `jobcontract`: `mocks.make_app(api)` on `mocks.fastserver.FastServer` (uvloop + httptools), as `serve` runs it;
 - `jobcontract-werkzeug`: the same application on `MockServer` (pytest-httpserver), as the fixtures run it;
 - `prism`: Prism mocking `contracts/<api>/openapi.yaml` (its static example);
 - `wiremock`: WireMock's standalone jar with one stub that answers the body our mock answered.
@@ -78,6 +78,11 @@ class Run:
     @property
     def throughput(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def mean(self) -> float:
+        """Mean latency: with closed-loop clients it is clients / throughput (Little's law), whoever is served first."""
+        return sum(self.latencies) / len(self.latencies) if self.latencies else float("nan")
 
     def percentile(self, fraction: float) -> float:
         if not self.latencies:
@@ -219,7 +224,7 @@ def npm_tools(cache: Path) -> tuple[Path | None, Path | None, str]:
 # -- each server's way to start and to be made ready ----------------------------------------------------------
 def start_ours(api: str, server: str, log_dir: Path) -> Process:
     port = free_port()
-    kind = "waitress" if server == OURS else "werkzeug"
+    kind = "fast" if server == OURS else "werkzeug"
     command = [
         sys.executable,
         str(Path(__file__).resolve()),
@@ -354,7 +359,7 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
         f" it shares the {cores} cores with the server under test",
         "",
         f"{'api':<4} {'server':<21} {'start-up s':>10} {'clients':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
-        f" {'errors':>6}",
+        f" {'mean ms':>8} {'errors':>6}",
     ]
     for result in results:
         if result.skipped:
@@ -363,13 +368,16 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
         for clients, run in result.runs.items():
             lines.append(
                 f"{result.api:<4} {result.server:<21} {result.startup or 0:>10.3f} {clients:>7} {run.throughput:>9.0f}"
-                f" {run.percentile(0.5) * 1000:>8.2f} {run.percentile(0.99) * 1000:>8.2f} {run.errors:>6}"
+                f" {run.percentile(0.5) * 1000:>8.2f} {run.percentile(0.99) * 1000:>8.2f} {run.mean * 1000:>8.2f}"
+                f" {run.errors:>6}"
             )
     by_key = {(r.api, r.server): r for r in results if not r.skipped}
     others = [server for server in ("prism", "wiremock") if any(s == server for _, s in by_key)]
     if others and any(server == OURS for _, server in by_key):
         lines += ["", "ratios ours / theirs (throughput above 1, latency and start-up below 1: ours is ahead)"]
-        lines.append(f"{'api':<4} {'vs':<9} {'start-up':>8} {'clients':>7} {'req/s':>7} {'p50':>7} {'p99':>7}")
+        lines.append(
+            f"{'api':<4} {'vs':<9} {'start-up':>8} {'clients':>7} {'req/s':>7} {'p50':>7} {'p99':>7} {'mean':>7}"
+        )
         for api in dict.fromkeys(r.api for r in results):
             ours = by_key.get((api, OURS))
             for other in others:
@@ -383,6 +391,7 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
                         f" {ratio(run.throughput, their_run.throughput):>7}"
                         f" {ratio(run.percentile(0.5), their_run.percentile(0.5)):>7}"
                         f" {ratio(run.percentile(0.99), their_run.percentile(0.99)):>7}"
+                        f" {ratio(run.mean, their_run.mean):>7}"
                     )
     return "\n".join(lines)
 
@@ -394,7 +403,7 @@ def serve_mock(api: str, kind: str, port: int) -> int:
     from mocks.fastserver import FastServer
 
     app = make_app(api, clock=Clock(frozen=False))
-    server = FastServer(app, port=port) if kind == "waitress" else MockServer(app, port=port)
+    server = FastServer(app, port=port) if kind == "fast" else MockServer(app, port=port)
     server.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -414,7 +423,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where npm installs Prism and WireMock")
     parser.add_argument("--tiny", action="store_true", help="a few requests against our mocks only (smoke test)")
     parser.add_argument("--serve-mock", choices=APIS, help=argparse.SUPPRESS)
-    parser.add_argument("--server", choices=("waitress", "werkzeug"), help=argparse.SUPPRESS)
+    parser.add_argument("--server", choices=("fast", "werkzeug"), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_mock:

@@ -5,10 +5,11 @@
 
 Each API's suite schema (`suites/<api>/test_contract.py`: the same contract, the same check settings
 and the same credentials) generates requests against its mock served over real HTTP on 127.0.0.1:
-OGC, Cloud Foundry (with the mock's token), CenturyLink Cloud (with a login token) on pytest-httpserver,
-Import/Export on moto's server (SigV4-signed). Every answer goes through all of Schemathesis' checks
-and the project's own `check_response` (which also reads the Import/Export XML as boto3 does).
-A quarter of the positive cases ask about a job that exists, so that live statuses get fuzzed too.
+OGC, Cloud Foundry (with the mock's token), CenturyLink Cloud (with a login token) on the event-loop
+server `serve` runs (`mocks.fastserver.FastServer`; the application is the same one the pytest fixtures
+serve on pytest-httpserver), Import/Export on moto's server (SigV4-signed). Every answer goes through
+all of Schemathesis' checks and the project's own `check_response` (which also reads the Import/Export
+XML as boto3 does). A quarter of the positive cases ask about a job that exists, so that live statuses get fuzzed too.
 
 Findings, per API: undocumented status codes, responses that break their schema (body, content
 type, required headers), 5xx that nothing scripted (nothing is scripted here, so any 5xx; the HTTP
@@ -98,11 +99,12 @@ def _suite_schema(api: str) -> Any:
 
 @contextmanager
 def _http_mock(api: str, variant: str | None) -> Iterator[Target]:
-    from mocks import MockServer, make_app
+    from mocks import make_app
     from mocks.clc import DEFAULT_USER
+    from mocks.fastserver import FastServer
 
     app = make_app(api, variant)
-    with MockServer(app) as server:
+    with FastServer(app) as server:
         session = requests.Session()
         headers: dict[str, str] | None = None
         if api == "cf":

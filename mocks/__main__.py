@@ -43,7 +43,7 @@ def build_server(api: str, host: str, port: int, variant: str | None) -> Any:
     """The unstarted server of one mock, its jobs aging in real time."""
     if api in MOTO_BACKENDS:  # moto's own server with the backend registered
         return import_module(MOTO_BACKENDS[api]).serve(host, port, variant)
-    # waitress rather than pytest-httpserver: same app, about three times the throughput (bench/README.md)
+    # an event loop rather than pytest-httpserver: the same app, about ten times the throughput (bench/README.md)
     return FastServer(make_app(api, variant, clock=Clock(frozen=False)), host, port, access_log=True)
 
 

@@ -1,68 +1,316 @@
-"""A mock served by waitress: the same application as `MockServer`, about three times the throughput.
+"""A mock served by one event loop: the same application as `MockServer`, several times the throughput.
 
-`MockServer` (pytest-httpserver's werkzeug server) stays what the pytest fixtures use; `FastServer`
-is for the standalone `serve`, where clients in any language poll hard (bench/README.md has the
-figures). Same interface: `start()`, `stop()`, `url`, `app`, and a context manager.
+`MockServer` (pytest-httpserver's werkzeug server, a thread per connection) stays what the pytest
+fixtures use; `FastServer` is for the standalone `serve`, where clients in any language poll hard
+(bench/README.md has the figures). Same interface: `start()`, `stop()`, `url`, `app`, and a context
+manager.
 
-Faults behave as on `MockServer`: a scripted `delay` sleeps in one worker thread while the others
-go on answering (`threads` bounds how many delayed polls can be pending at once; keep-alive
-connections that wait between requests hold no thread), and `drop` closes the client's socket
-without an answer.
+The loop (uvloop where it is installed, else asyncio's own) runs in one background thread and parses
+HTTP/1.1 with httptools (llhttp, the parser of Node.js). Each request is answered by
+`MockApp.answer` right in the loop: a poll is a few dozen microseconds of Python that never waits,
+so no thread pool stands between the socket and the application. The faults that wait are carried
+out by the loop instead of a thread: a scripted `delay` is an `asyncio.sleep` (other connections go
+on being answered), a dribbled body is written piece by piece with sleeps between, and `drop`
+closes the connection without an answer. Requests pipelined on one connection are answered in order.
+
+Bad input gets a plain-text answer and the connection closed: 400 for what is not HTTP/1.x, 413 for
+a body over `max_body` bytes, 431 for a head over `max_head` bytes. Nothing here crashes the loop: an
+error in one connection is logged and closes that connection only.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import io
 import logging
-import socket
+import sys
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections import deque
+from collections.abc import Callable
+from email.utils import formatdate
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
+from urllib.parse import unquote_to_bytes
 
-from waitress.adjustments import Adjustments
-from waitress.channel import HTTPChannel
-from waitress.server import TcpWSGIServer
-from waitress.task import ThreadedTaskDispatcher, WSGITask
+import httptools
 from werkzeug.wrappers import Request, Response
 
-from .app import DropConnection, MockApp
+from .app import Answer, MockApp, dribble_schedule
 
-CHANNEL_KEY = "jobcontract.channel"
+try:  # a faster drop-in loop; not built for Windows, where asyncio's own loop serves
+    import uvloop
+
+    new_event_loop: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+except ImportError:  # pragma: no cover - depends on the platform
+    new_event_loop = asyncio.new_event_loop
+
 ACCESS_LOG = logging.getLogger("jobcontract.access")
+log = logging.getLogger("jobcontract.mocks")
+
+MAX_BODY = 1024 * 1024  # a job-status API takes small JSON or form bodies; each is checked in the loop
+MAX_HEAD = 64 * 1024
+MAX_WAITING = 32  # requests pipelined behind a slow answer before the server stops reading more
+LINGER = 2.0  # seconds a refused connection is read and forgotten before it is closed
+NO_BODY_STATUSES = frozenset({204, 304})
 
 
-class _ChannelTask(WSGITask):
-    """A waitress task that tells the application which connection it is answering (for `drop`)."""
+class _Date:
+    """The `Date` header, formatted once a second rather than once a request."""
 
-    def get_environment(self) -> dict[str, Any]:
-        environ: dict[str, Any] = super().get_environment()
-        environ[CHANNEL_KEY] = self.channel
+    second = -1
+    value = b""
+
+    @classmethod
+    def now(cls) -> bytes:
+        second = int(time.time())
+        if second != cls.second:
+            cls.second, cls.value = second, formatdate(second, usegmt=True).encode("latin-1")
+        return cls.value
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class _Connection(asyncio.Protocol):
+    """One client connection: parses requests, answers them in order, carries out waiting faults."""
+
+    def __init__(self, server: FastServer) -> None:
+        self.server = server
+        self.app = server.app
+        self.parser = httptools.HttpRequestParser(self)
+        self.transport: asyncio.Transport | None = None
+        self.peer = ("", 0)
+        # the request being parsed
+        self.url = b""
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.head_size = 0
+        self.body: list[bytes] = []
+        self.body_size = 0
+        # requests parsed while an earlier one on this connection is still being sent (a delay, a dribble)
+        self.waiting: deque[tuple[dict[str, Any], bool]] = deque()
+        self.sending: asyncio.Task[None] | None = None
+        self.refused = False
+
+    # -- asyncio.Protocol ----------------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's transports do not subclass asyncio's
+        peer = transport.get_extra_info("peername")
+        self.peer = (str(peer[0]), int(peer[1])) if isinstance(peer, tuple) else ("", 0)
+        self.server._connections.add(self)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        self.server._connections.discard(self)
+        self.waiting.clear()
+        if self.sending is not None:
+            self.sending.cancel()
+
+    def data_received(self, data: bytes) -> None:
+        if self.refused:  # an answer refused this connection: read and forget the rest of what is sent
+            return
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade as upgrade:
+            # the request has been answered as plain HTTP/1.1, which RFC 9110 lets a server do; go on parsing
+            self.parser = httptools.HttpRequestParser(self)
+            self.data_received(data[upgrade.args[0] :])
+        except httptools.HttpParserError as error:
+            refused = error.__context__  # what a callback raised, wrapped by the parser
+            if isinstance(refused, _BadRequest):
+                self._refuse(refused.status, str(refused))
+            else:
+                self._refuse("400 Bad Request", f"this is not an HTTP/1.1 request: {error}")
+
+    # -- httptools callbacks ---------------------------------------------------------------------------
+    def on_message_begin(self) -> None:
+        self.url = b""
+        self.headers = []
+        self.head_size = 0
+        self.body = []
+        self.body_size = 0
+
+    def on_url(self, url: bytes) -> None:
+        self.url += url
+        self._count_head(len(url))
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name, value))
+        self._count_head(len(name) + len(value))
+
+    def on_headers_complete(self) -> None:
+        if any(name.lower() == b"expect" and value.lower() == b"100-continue" for name, value in self.headers):
+            self._write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def on_body(self, body: bytes) -> None:
+        self.body_size += len(body)
+        if self.body_size > self.server.max_body:
+            raise _BadRequest("413 Content Too Large", f"the request body is over {self.server.max_body} bytes")
+        self.body.append(body)
+
+    def on_message_complete(self) -> None:
+        request = (self._environ(), bool(self.parser.should_keep_alive()))
+        if self.sending is not None or self.waiting:
+            self.waiting.append(request)
+            if len(self.waiting) >= MAX_WAITING and self.transport is not None:
+                self.transport.pause_reading()  # a client pipelining far ahead waits for its answers
+            return
+        self._answer(*request)
+
+    # -- answering -------------------------------------------------------------------------------------
+    def _count_head(self, size: int) -> None:
+        self.head_size += size
+        if self.head_size > self.server.max_head:
+            raise _BadRequest(
+                "431 Request Header Fields Too Large", f"the request head is over {self.server.max_head} bytes"
+            )
+
+    def _environ(self) -> dict[str, Any]:
+        try:
+            url = httptools.parse_url(self.url)
+        except httptools.HttpParserInvalidURLError:
+            raise _BadRequest("400 Bad Request", f"{self.url[:200]!r} is not a request target") from None
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": self.parser.get_method().decode("latin-1"),
+            "SCRIPT_NAME": "",
+            "PATH_INFO": unquote_to_bytes(url.path or b"/").decode("latin-1"),
+            "QUERY_STRING": (url.query or b"").decode("latin-1"),
+            "SERVER_NAME": self.server.host,
+            "SERVER_PORT": str(self.server.port),
+            "SERVER_PROTOCOL": f"HTTP/{self.parser.get_http_version()}",
+            "REMOTE_ADDR": self.peer[0],
+            "REMOTE_PORT": str(self.peer[1]),
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(b"".join(self.body)),
+            "wsgi.input_terminated": True,  # the whole body is here, chunked or not
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+        }
+        for raw_name, raw_value in self.headers:
+            name = raw_name.decode("latin-1").upper().replace("-", "_")
+            value = raw_value.decode("latin-1")
+            key = name if name in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + name
+            environ[key] = f"{environ[key]}, {value}" if key in environ else value
         return environ
 
+    def _answer(self, environ: dict[str, Any], keep_alive: bool) -> None:
+        request = Request(environ)
+        try:
+            answer = self.app.answer(request)
+        except Exception:  # MockApp.answer does not raise; if it ever does, this connection ends, not the server
+            log.exception("the mock failed answering %s %s", request.method, request.path)
+            self._refuse("500 Internal Server Error", "the mock failed; its log has the traceback")
+            return
+        if self.server.access_log:
+            status = "dropped" if answer.response is None else answer.response.status_code
+            ACCESS_LOG.info("%s %s %s", request.method, request.full_path.rstrip("?"), status)
+        if answer.delay or answer.dribble or answer.response is None:
+            self.sending = self.server._loop_now().create_task(self._send_slowly(answer, environ, keep_alive))
+            return
+        self._send(answer.response, environ, keep_alive)
 
-class _Channel(HTTPChannel):  # type: ignore[misc]
-    task_class = _ChannelTask
+    async def _send_slowly(self, answer: Answer, environ: dict[str, Any], keep_alive: bool) -> None:
+        if answer.delay:
+            await asyncio.sleep(answer.delay)  # the loop goes on answering other connections
+        if answer.response is None:
+            self._close(abort=True)
+            return
+        head, body = self._render(answer.response, environ, keep_alive)
+        schedule = dribble_schedule(body, answer.dribble) if answer.dribble else [(0.0, body)]
+        for index, (wait, piece) in enumerate(schedule):
+            if wait:
+                await asyncio.sleep(wait)
+            self._write(head + piece if index == 0 else piece)
+        self.sending = None
+        if not keep_alive:
+            self._close()
+            return
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
+        while self.waiting and self.sending is None:
+            self._answer(*self.waiting.popleft())
 
+    def _send(self, response: Response, environ: dict[str, Any], keep_alive: bool) -> None:
+        head, body = self._render(response, environ, keep_alive)
+        self._write(head + body)
+        if not keep_alive:
+            self._close()
 
-class _Server(TcpWSGIServer):  # type: ignore[misc]
-    channel_class = _Channel
+    def _render(self, response: Response, environ: dict[str, Any], keep_alive: bool) -> tuple[bytes, bytes]:
+        body = b"" if response.status_code in NO_BODY_STATUSES else response.get_data()
+        lines = [f"HTTP/1.1 {response.status}".encode("latin-1")]
+        for name, value in response.headers.items():
+            if name.lower() not in ("content-length", "connection", "date", "server"):
+                lines.append(f"{name}: {value}".encode("latin-1"))
+        if response.status_code not in NO_BODY_STATUSES:
+            lines.append(b"Content-Length: %d" % len(body))
+        lines.append(b"Date: " + _Date.now())
+        lines.append(b"Server: jobcontract")
+        if not keep_alive:
+            lines.append(b"Connection: close")
+        head = b"\r\n".join(lines) + b"\r\n\r\n"
+        return head, (b"" if environ["REQUEST_METHOD"] == "HEAD" else body)
+
+    def _refuse(self, status: str, message: str) -> None:
+        """Answer in plain text and end the connection. The client may still be sending (a body too large):
+        closing at once would reset the connection and lose the answer, so the server stops writing, reads
+        and forgets the rest for a while (a lingering close, as Apache and nginx do), then closes."""
+        body = message.encode("utf-8", "replace") + b"\n"
+        self._write(
+            f"HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n".encode("latin-1")
+            + body
+        )
+        self.refused = True
+        self.waiting.clear()
+        if self.transport is not None and not self.transport.is_closing() and self.transport.can_write_eof():
+            self.transport.write_eof()  # the client reads the answer, then the end of the stream
+            self.server._loop_now().call_later(LINGER, self._close)
+        else:
+            self._close()
+
+    def _write(self, data: bytes) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+
+    def _close(self, abort: bool = False) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            if abort:
+                self.transport.abort()  # a dropped answer: nothing more goes out, not even what is buffered
+            else:
+                self.transport.close()
 
 
 class FastServer:
-    """A mock served over real HTTP on loopback by waitress (threads; one process, so one engine)."""
+    """A mock served over real HTTP on loopback by an event loop in one background thread (one process,
+    so one engine)."""
 
     def __init__(
-        self, app: MockApp, host: str = "127.0.0.1", port: int = 0, *, threads: int = 32, access_log: bool = False
+        self,
+        app: MockApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        access_log: bool = False,
+        max_body: int = MAX_BODY,
+        max_head: int = MAX_HEAD,
     ) -> None:
         self.app = app
         self.host = host
         self.port = port
-        self.threads = threads
         self.access_log = access_log
-        self._server: _Server | None = None
-        self._dispatcher: ThreadedTaskDispatcher | None = None
+        self.max_body = max_body
+        self.max_head = max_head
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: asyncio.Server | None = None
         self._thread: threading.Thread | None = None
+        self._connections: set[_Connection] = set()
 
     @property
     def url(self) -> str:
@@ -73,34 +321,50 @@ class FastServer:
         return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> None:
+        """Bind and start answering; raises OSError here (not in the thread) if the port is taken."""
         if self.is_running():
             raise RuntimeError("the server is already running")
         if self.access_log and not ACCESS_LOG.handlers:  # one line per request on stderr, like werkzeug's
             ACCESS_LOG.addHandler(logging.StreamHandler())
             ACCESS_LOG.setLevel(logging.INFO)
-        adjustments = Adjustments(host=self.host, port=self.port, threads=self.threads, ident="jobcontract")
-        self._dispatcher = ThreadedTaskDispatcher()
-        self._dispatcher.set_thread_count(adjustments.threads)
-        self._server = _Server(
-            self._wsgi, {}, dispatcher=self._dispatcher, adj=adjustments, sockinfo=adjustments.listen[0]
-        )
-        self.port = self._server.getsockname()[1] if self.port == 0 else self.port
-        self.port = int(self.port)
-        self._thread = threading.Thread(target=self._server.run, name="jobcontract-fastserver", daemon=True)
+        loop = new_event_loop()
+        try:
+            self._server = loop.run_until_complete(
+                loop.create_server(lambda: _Connection(self), self.host, self.port, reuse_address=True, backlog=1024)
+            )
+        except BaseException:
+            loop.close()
+            raise
+        self._loop = loop
+        self.port = int(self._server.sockets[0].getsockname()[1])
+        self._thread = threading.Thread(target=loop.run_forever, name="jobcontract-fastserver", daemon=True)
         self._thread.start()
         self.app.base_url = self.url
 
     def stop(self) -> None:
-        if self._server is None:
+        loop, server, thread = self._loop, self._server, self._thread
+        if loop is None or server is None or thread is None:
             return
-        self._server.task_dispatcher.shutdown(timeout=1)
-        self._server.close()
-        # `run` loops until its socket map is empty; close the connections that are still open
-        for dispatcher in list(self._server._map.values()):
-            dispatcher.close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = self._dispatcher = None
+
+        async def shut_down() -> None:
+            server.close()
+            for connection in list(self._connections):
+                connection._close(abort=True)
+            await server.wait_closed()
+
+        with contextlib.suppress(RuntimeError, TimeoutError):  # RuntimeError: the loop has stopped already
+            asyncio.run_coroutine_threadsafe(shut_down(), loop).result(timeout=5)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)
+        if not thread.is_alive():
+            for task in asyncio.all_tasks(loop):
+                task.cancel()
+            loop.close()
+        self._loop = self._server = self._thread = None
+
+    def _loop_now(self) -> asyncio.AbstractEventLoop:
+        assert self._loop is not None
+        return self._loop
 
     def __enter__(self) -> FastServer:
         self.start()
@@ -110,17 +374,3 @@ class FastServer:
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.stop()
-
-    def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        request = Request(environ)
-        try:
-            response = self.app.handle(request)
-        except DropConnection:
-            channel: HTTPChannel = environ[CHANNEL_KEY]
-            channel.will_close = True
-            with contextlib.suppress(OSError):  # OSError: the client has gone already
-                channel.socket.shutdown(socket.SHUT_RDWR)  # the client sees the connection close, no answer
-            response = Response(status=500)  # never reaches the client
-        if self.access_log:
-            ACCESS_LOG.info("%s %s %s", request.method, request.full_path.rstrip("?"), response.status_code)
-        return response(environ, start_response)

@@ -7,20 +7,23 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from mocks import DIALECTS, MockServer
+from mocks import DIALECTS, MockServer, make_app
 from mocks.cf import VALID_TOKEN
 from mocks.clc import DEFAULT_USER
+from mocks.fastserver import FastServer
 from suites.common import check_response
 
+Served = MockServer | FastServer  # the same `app` and `url`
 POLL_OPERATION = {"ogc": "getStatus", "cf": "getJob", "clc": "getStatus"}
 
 
-def credentials(api: str, server: MockServer) -> dict[str, str]:
+def credentials(api: str, server: Served) -> dict[str, str]:
     """What a client of `api` sends with every poll."""
     if api == "cf":
         return {"Authorization": f"Bearer {VALID_TOKEN}"}
@@ -34,16 +37,22 @@ def credentials(api: str, server: MockServer) -> dict[str, str]:
     return {"Accept": "application/json"}
 
 
-def running_job(api: str, server: MockServer) -> str:
+def running_job(api: str, server: Served) -> str:
     """A job of `api` whose poll answers 200 (a step that lasts forever)."""
     return server.app.create_job([server.app.dialect.default_script[1].state])
 
 
-@pytest.fixture(params=sorted(DIALECTS))
-def mock(request: pytest.FixtureRequest) -> tuple[str, MockServer, dict[str, str]]:
-    api: str = request.param
-    server: MockServer = request.getfixturevalue(f"{api}_mock")
-    return api, server, credentials(api, server)
+@pytest.fixture(params=[(api, server) for api in sorted(DIALECTS) for server in ("werkzeug", "fast")], ids="-".join)
+def mock(request: pytest.FixtureRequest) -> Iterator[tuple[str, Served, dict[str, str]]]:
+    """Each HTTP mock on both of its servers: pytest-httpserver's (the fixtures) and FastServer (`serve`),
+    which carry out the waiting faults in their own ways (a sleeping thread, the event loop)."""
+    api, kind = request.param
+    if kind == "werkzeug":
+        server: MockServer = request.getfixturevalue(f"{api}_mock")
+        yield api, server, credentials(api, server)
+        return
+    with FastServer(make_app(api)) as fast:
+        yield api, fast, credentials(api, fast)
 
 
 def poll_while(url: str, headers: dict[str, str], busy: threading.Thread) -> list[int]:
@@ -56,7 +65,7 @@ def poll_while(url: str, headers: dict[str, str], busy: threading.Thread) -> lis
 
 
 def test_a_delayed_poll_times_its_client_out_while_another_client_is_served(
-    mock: tuple[str, MockServer, dict[str, str]],
+    mock: tuple[str, Served, dict[str, str]],
 ) -> None:
     api, server, headers = mock
     slow_job, fast_job = running_job(api, server), running_job(api, server)
@@ -102,7 +111,7 @@ def test_a_patient_client_gets_the_delayed_answer_after_the_others(ogc_mock: Moc
     assert time.monotonic() - started >= 1, "the delay was not applied"
 
 
-def test_prefer_drop_loses_the_answer_but_not_the_poll(mock: tuple[str, MockServer, dict[str, str]]) -> None:
+def test_prefer_drop_loses_the_answer_but_not_the_poll(mock: tuple[str, Served, dict[str, str]]) -> None:
     api, server, headers = mock
     job = running_job(api, server)
     with pytest.raises(requests.exceptions.ConnectionError):
@@ -126,7 +135,7 @@ def test_a_scripted_drop_and_a_dropped_answer_to_a_selected_code(ogc_mock: MockS
 
 
 @pytest.mark.parametrize("how", ["per request", "per job"])
-def test_a_dribbled_body_arrives_complete_but_slowly(mock: tuple[str, MockServer, dict[str, str]], how: str) -> None:
+def test_a_dribbled_body_arrives_complete_but_slowly(mock: tuple[str, Served, dict[str, str]], how: str) -> None:
     api, server, headers = mock
     job = running_job(api, server)
     url = server.app.status_url(job)
@@ -166,7 +175,7 @@ def test_a_read_timeout_is_per_read_so_a_dribble_longer_than_it_still_arrives(og
     ],
 )
 def test_a_malformed_fault_preference_gets_the_apis_own_400(
-    mock: tuple[str, MockServer, dict[str, str]], prefer: str, complaint: str
+    mock: tuple[str, Served, dict[str, str]], prefer: str, complaint: str
 ) -> None:
     api, server, headers = mock
     job = running_job(api, server)

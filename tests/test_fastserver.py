@@ -1,0 +1,153 @@
+"""FastServer, the event-loop server `serve` runs: HTTP/1.1 as clients speak it, bad input refused in
+words, faults carried out by the loop without holding up anyone else. Raw sockets where `requests`
+would hide what is on the wire (pipelining, Expect, HTTP/1.0, malformed requests)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from mocks import CONTROL_PREFIX, Clock, make_app
+from mocks.fastserver import FastServer
+
+
+@pytest.fixture
+def fast_ogc() -> Iterator[FastServer]:
+    with FastServer(make_app("ogc", clock=Clock(frozen=False))) as server:
+        yield server
+
+
+def exchange(server: FastServer, raw: bytes, *, until_closed: bool = True, timeout: float = 10) -> bytes:
+    """Send `raw` on a fresh connection; everything the server sends back until it closes (or `timeout`)."""
+    with socket.create_connection((server.host, server.port), timeout=timeout) as connection:
+        connection.sendall(raw)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+            if not until_closed:
+                break
+        return received
+
+
+def statuses(received: bytes) -> list[int]:
+    """The status of each answer in `received`, read one after another by their Content-Length."""
+    found = []
+    while received:
+        head, separator, rest = received.partition(b"\r\n\r\n")
+        assert separator and head.startswith(b"HTTP/1.1 "), f"not an answer: {received[:200]!r}"
+        lines = head.split(b"\r\n")
+        found.append(int(lines[0].split()[1]))
+        fields = dict(line.lower().split(b": ", 1) for line in lines[1:])
+        received = rest[int(fields.get(b"content-length", 0)) :]
+    return found
+
+
+def test_the_fast_server_answers_the_same_application(fast_ogc: FastServer) -> None:
+    job = fast_ogc.app.create_job(["successful"])
+    answer = requests.get(f"{fast_ogc.url}/jobs/{job}", timeout=5)
+    assert answer.status_code == 200 and answer.json()["status"] == "successful"
+    assert answer.headers["Server"] == "jobcontract" and answer.headers["Date"].endswith(" GMT")
+    missing = requests.get(f"{fast_ogc.url}/jobs/no-such-job", timeout=5)
+    assert missing.status_code == 404 and missing.json()["type"].endswith("/no-such-job")
+    assert [entry["status"] for entry in fast_ogc.app.journal()] == [200, 404]
+
+
+def test_pipelined_requests_are_answered_in_order_even_behind_a_delay(fast_ogc: FastServer) -> None:
+    slow = fast_ogc.app.create_job(["successful"], faults={1: {"delay": 0.5}})
+    quick = fast_ogc.app.create_job(["successful"])
+    raw = (
+        f"GET /jobs/{slow} HTTP/1.1\r\nHost: x\r\n\r\n"
+        f"GET /jobs/{quick} HTTP/1.1\r\nHost: x\r\n\r\n"
+        f"GET /jobs/nothing-here HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    ).encode()
+    received = exchange(fast_ogc, raw)
+    assert statuses(received) == [200, 200, 404]
+    assert received.index(slow.encode()) < received.index(quick.encode()), "answers in the order asked"
+
+
+def test_a_delayed_poll_does_not_hold_up_other_clients(fast_ogc: FastServer) -> None:
+    slow = fast_ogc.app.create_job(["successful"], faults={1: {"delay": 2.0}})
+    quick = fast_ogc.app.create_job(["successful"])
+    delayed = threading.Thread(target=requests.get, args=(f"{fast_ogc.url}/jobs/{slow}",), kwargs={"timeout": 10})
+    delayed.start()
+    while fast_ogc.app.job(slow).poll == 0:  # wait until the delayed poll is being served
+        time.sleep(0.01)
+    assert requests.get(f"{fast_ogc.url}/jobs/{quick}", timeout=5).status_code == 200
+    assert delayed.is_alive(), "the quick poll was answered while the delayed one still waited"
+    delayed.join()
+
+
+def test_a_dropped_poll_closes_the_connection_without_an_answer(fast_ogc: FastServer) -> None:
+    job = fast_ogc.app.create_job(["successful"], faults={1: {"drop": True}})
+    assert exchange(fast_ogc, f"GET /jobs/{job} HTTP/1.1\r\nHost: x\r\n\r\n".encode()) == b""
+    assert requests.get(f"{fast_ogc.url}/jobs/{job}", timeout=5).status_code == 200  # the next poll is answered
+
+
+def test_expect_100_continue_a_chunked_body_head_and_http_1_0(fast_ogc: FastServer) -> None:
+    body = json.dumps({"script": ["running"], "id": "chunked"}).encode()
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    raw = (
+        f"POST {CONTROL_PREFIX}/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"
+    ).encode() + chunked
+    received = exchange(fast_ogc, raw)
+    assert statuses(received) == [100, 201] and b'"id": "chunked"' in received
+    head = exchange(fast_ogc, b"HEAD /jobs/chunked HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert statuses(head) == [200] and head.endswith(b"\r\n\r\n"), "a HEAD answer has headers only"
+    assert b"Content-Length: " in head and b"Content-Length: 0" not in head
+    old = exchange(fast_ogc, b"GET /jobs/chunked HTTP/1.0\r\n\r\n")  # no keep-alive: the server closes
+    assert statuses(old) == [200] and b"Connection: close" in old and b'"jobID": "chunked"' in old
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "says"),
+    [
+        (b"NOT HTTP AT ALL\r\n\r\n", 400, b"not an HTTP/1.1 request"),
+        (b"GET /jobs/x HTTP/1.1\r\nHost: x\r\nContent-Length: nine\r\n\r\n", 400, b"not an HTTP/1.1 request"),
+        (b"GET /jobs/x HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n", 431, b"head is over 65536"),
+        (b"POST /jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n" + b"{" * 2_000_000, 413, b"over 1048576"),
+    ],
+    ids=["garbage", "bad-length", "huge-head", "huge-body"],
+)
+def test_bad_input_gets_a_plain_answer_and_a_closed_connection(
+    fast_ogc: FastServer, raw: bytes, status: int, says: bytes
+) -> None:
+    try:
+        received = exchange(fast_ogc, raw)
+    except ConnectionResetError:  # the server closed while the client was still sending the rest
+        pytest.fail("the refusal was lost: the server reset the connection instead of answering")
+    assert statuses(received) == [status], received[:300]
+    assert says in received and b"Connection: close" in received
+    assert requests.get(f"{fast_ogc.url}/conformance", timeout=5).status_code == 200, "the server goes on"
+
+
+def test_an_upgrade_request_is_answered_as_plain_http(fast_ogc: FastServer) -> None:
+    """RFC 9110 lets a server ignore Upgrade; the connection goes on as HTTP/1.1."""
+    raw = (
+        b"GET /conformance HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+        b"GET /jobs/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    assert statuses(exchange(fast_ogc, raw)) == [200, 404]
+
+
+def test_stop_closes_open_connections_and_frees_the_port() -> None:
+    server = FastServer(make_app("ogc"))
+    server.start()
+    port = server.port
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as idle:  # a keep-alive client, idle
+        server.stop()
+        assert idle.recv(1) == b"", "the idle connection was closed"
+    assert not server.is_running()
+    with FastServer(make_app("ogc"), port=port) as again:  # the same port binds again at once
+        assert requests.get(f"{again.url}/conformance", timeout=5).status_code == 200
+
+
+def test_a_taken_port_is_an_error_at_start(fast_ogc: FastServer) -> None:
+    with pytest.raises(OSError):
+        FastServer(make_app("ogc"), port=fast_ogc.port).start()
