@@ -32,7 +32,7 @@ from werkzeug.wrappers import Request, Response
 
 import contracts
 
-from .engine import Engine, Fault, Observation, ScriptError, Step, parse_fault
+from .engine import Engine, Fault, Observation, ScriptError, Step, UnknownJob, parse_fault
 
 log = logging.getLogger("jobcontract.mocks")
 
@@ -104,7 +104,9 @@ class Dialect:
         return handler(request, **params)
 
     def error(self, request: Request, status: int, detail: str, **extra: Any) -> Response:
-        """The API's own error answer for `status` (every mock error goes through here)."""
+        """The API's own error answer for `status` (every mock error goes through here). `extra` may carry
+        `chosen=True`: the status was picked on purpose (`Prefer: code=`, a scripted fault), not caused
+        by the request, so the API's documented body for it is wanted rather than the mock's explanation."""
         raise NotImplementedError
 
     def status_url(self, job_id: str) -> str:
@@ -320,7 +322,7 @@ class MockApp:
     ) -> Response:
         """The documented answer for `status`: the API's own error for 4xx/5xx, else a fixture."""
         if status >= 400 and example is None:
-            return self.dialect.error(request, status, reason)
+            return self.dialect.error(request, status, reason, chosen=True)
         if operation_id is None:
             operation_id = self._route(request.path, request.method)[0]
         candidates = [f for f in self.contract.fixtures() if f.operation_id == operation_id and f.status == str(status)]
@@ -360,7 +362,7 @@ class MockApp:
             return getattr(self, f"_control_{endpoint}")(request, body, **params)
         except ScriptError as error:
             return _control_answer({"error": str(error)}, 400)
-        except KeyError as error:
+        except UnknownJob as error:
             return _control_answer({"error": f"no job {error.args[0]!r}"}, 404)
         except HTTPException as error:
             return _control_answer({"error": error.description or error.name}, error.code or 400)
@@ -420,7 +422,7 @@ class MockApp:
     def _control_show_job(self, request: Request, body: dict[str, Any], job_id: str) -> Response:
         observation = self.job(job_id)
         if observation is None:
-            raise KeyError(job_id)
+            raise UnknownJob(job_id)
         return _control_answer(observation_json(observation))
 
     def _control_inject_fault(self, request: Request, body: dict[str, Any], job_id: str) -> Response:

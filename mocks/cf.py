@@ -68,8 +68,6 @@ ERRORS = {
 INVALID_TOKEN = (1000, "CF-InvalidAuthToken", "Invalid Auth Token")
 # A request the mock itself cannot serve (a bad Prefer selector): 400 with the mock's explanation.
 INVALID_REQUEST = (10004, "CF-InvalidRequest")
-# Why MockApp.documented answers a status picked on purpose; those get Cloud Controller's own body.
-ON_PURPOSE = frozenset({"selected by Prefer", "scripted fault"})
 # A route Cloud Controller does not have (any path, or a method a path does not take): 404 CF-NotFound.
 UNKNOWN_REQUEST = (10000, "CF-NotFound", "Unknown request")
 JOB_PATH = re.compile(r"^/v3/jobs/.+")
@@ -287,7 +285,7 @@ class CfDialect(Dialect):
         elif (status == 404 and not JOB_PATH.match(request.path)) or status == 405:
             code, title, detail = UNKNOWN_REQUEST
             status = 404  # Cloud Controller routes nothing else: any other path or method is unknown
-        elif status == 400 and detail not in ON_PURPOSE:
+        elif status == 400 and not extra.get("chosen"):  # the mock's own refusal, with its explanation
             code, title = INVALID_REQUEST
         else:
             code, title, detail = ERRORS.get(status, ERRORS[500])

@@ -106,6 +106,10 @@ def parse_fault(raw: Any) -> Fault:
     return Fault(raw.get("status"), raw.get("delay", 0.0), drop, raw.get("dribble", 0.0))
 
 
+class UnknownJob(KeyError):
+    """No job has this id (the control API answers it with 404; any other KeyError is a bug, a 500)."""
+
+
 class Clock:
     """Real time plus an offset that tests advance; `frozen` stops the real-time part."""
 
@@ -322,7 +326,10 @@ class Engine:
 
     def update(self, job_id: str, **attributes: Any) -> None:
         with self._lock:
-            self._jobs[job_id].attributes.update(attributes)
+            job = self._jobs.get(job_id)
+            if job is None:
+                raise UnknownJob(job_id)
+            job.attributes.update(attributes)
 
     def remove(self, job_id: str) -> bool:
         with self._lock:
@@ -334,7 +341,7 @@ class Engine:
         with self._lock:
             job = self._jobs.get(job_id)
             if job is None:
-                raise KeyError(job_id)
+                raise UnknownJob(job_id)
             number = job.polls + 1 if poll is None else self._poll_number(poll)
             if number <= job.polls:  # it would wait forever for a poll that has already happened
                 raise ScriptError(f"job {job_id!r} has had {job.polls} polls already: poll {number} is past")

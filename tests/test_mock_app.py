@@ -184,6 +184,20 @@ def test_a_malformed_control_request_gets_a_json_error_naming_the_problem(
     assert not any(entry["unscripted"] for entry in served.app.journal())
 
 
+def test_a_bug_in_the_control_api_is_a_marked_500_not_a_missing_job(
+    served: MockServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only an unknown job is a 404: a stray KeyError inside the mock must not pass for one."""
+    served.app.create_job(["running"], "existing")
+
+    def broken(job_id: str) -> None:
+        raise KeyError("a lookup the mock got wrong")
+
+    monkeypatch.setattr(served.app, "job", broken)
+    answer = control(served, "GET", "/jobs/existing")
+    assert answer.status_code == 500 and answer.headers["X-Jobcontract-Unscripted"] == "true", answer.text
+
+
 # -- the journal --------------------------------------------------------------------------------------------
 def test_the_journal_redacts_secrets_and_leaves_out_control_requests(served: MockServer) -> None:
     secrets = {
