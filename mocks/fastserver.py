@@ -142,6 +142,8 @@ class _Connection(asyncio.Protocol):
         self._count_head(len(name) + len(value))
 
     def on_headers_complete(self) -> None:
+        if self.sending is not None or self.waiting:  # a 100 now would come before an earlier answer
+            return  # the client sends its body after a short wait anyway (RFC 9110 10.1.1)
         if any(name.lower() == b"expect" and value.lower() == b"100-continue" for name, value in self.headers):
             self._write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
@@ -231,9 +233,10 @@ class _Connection(asyncio.Protocol):
         if not keep_alive:
             self._close()
             return
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.resume_reading()
-        while self.waiting and self.sending is None:
+        if self.transport is None or self.transport.is_closing():
+            return
+        self.transport.resume_reading()
+        while self.waiting and self.sending is None and not self.transport.is_closing():
             self._answer(*self.waiting.popleft())
 
     def _send(self, response: Response, environ: dict[str, Any], keep_alive: bool) -> None:
