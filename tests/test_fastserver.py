@@ -71,6 +71,17 @@ def test_pipelined_requests_are_answered_in_order_even_behind_a_delay(fast_ogc: 
     assert received.index(slow.encode()) < received.index(quick.encode()), "answers in the order asked"
 
 
+def test_no_100_continue_comes_ahead_of_an_earlier_answer(fast_ogc: FastServer) -> None:
+    slow = fast_ogc.app.create_job(["successful"], faults={1: {"delay": 0.3}})
+    body = json.dumps({"script": ["running"], "id": "second"}).encode()
+    raw = (
+        f"GET /jobs/{slow} HTTP/1.1\r\nHost: x\r\n\r\n"
+        f"POST {CONTROL_PREFIX}/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"
+    ).encode() + body
+    assert statuses(exchange(fast_ogc, raw)) == [200, 201]
+
+
 def test_a_delayed_poll_does_not_hold_up_other_clients(fast_ogc: FastServer) -> None:
     slow = fast_ogc.app.create_job(["successful"], faults={1: {"delay": 2.0}})
     quick = fast_ogc.app.create_job(["successful"])
