@@ -218,7 +218,7 @@ class MockApp:
         dribbled by a generator, a drop raised as DropConnection for the transport to close the socket."""
         answer = self.answer(request)
         if answer.delay:
-            time.sleep(answer.delay)  # real seconds: the servers are threaded, other requests go on
+            time.sleep(answer.delay)  # real seconds, in this request's own thread: other requests go on
         if answer.response is None:
             raise DropConnection()
         return dribbled(answer.response, answer.dribble) if answer.dribble else answer.response
