@@ -32,7 +32,17 @@ from werkzeug.wrappers import Request, Response
 
 import contracts
 
-from .engine import Engine, Fault, Observation, ScriptError, Step, UnknownJob, parse_fault
+from .engine import (
+    Engine,
+    Fault,
+    Observation,
+    ScriptError,
+    Step,
+    UnknownJob,
+    dribble_schedule,
+    parse_fault,
+    prefer_fault,
+)
 
 log = logging.getLogger("jobcontract.mocks")
 
@@ -55,17 +65,6 @@ class Answer:
     response: Response | None
     delay: float = 0.0
     dribble: float = 0.0
-
-
-def dribble_schedule(body: bytes, seconds: float, pieces: int = 10) -> list[tuple[float, bytes]]:
-    """How to spread `body` over `seconds` (WireMock's chunked dribble): (seconds to wait, then the piece
-    to send), the first piece at once and the last `seconds` later; a body too short to split waits whole."""
-    size = max(1, -(-len(body) // pieces))
-    chunks = [body[start : start + size] for start in range(0, len(body), size)] or [b""]
-    if len(chunks) < 2:
-        return [(seconds, chunks[0])]
-    pause = seconds / (len(chunks) - 1)
-    return [(pause if index else 0.0, chunk) for index, chunk in enumerate(chunks)]
 
 
 def dribbled(response: Response, seconds: float) -> Response:
@@ -255,7 +254,7 @@ class MockApp:
             return self.dialect.error(request, 404, f"there is nothing at {request.path}")
         prefer = request.headers.get("Prefer", "")
         try:
-            fault = self._prefer_fault(prefer) if prefer else None
+            fault = prefer_fault(prefer) if prefer else None
         except ScriptError as error:
             return self.dialect.error(request, 400, f"Prefer: {error}")
         response = self._answer_api(request, operation_id, params, prefer)
@@ -285,23 +284,6 @@ class MockApp:
         if "code" not in found:
             return None
         return found["code"], found.get("example")
-
-    @staticmethod
-    def _prefer_fault(header: str) -> Fault | None:
-        """This request's own fault from `Prefer: delay=SECONDS, dribble=SECONDS, drop` (None: no fault).
-        Other preferences (code=, respond-async, RFC 7240's wait=) are not faults and pass by."""
-        fields: dict[str, Any] = {}
-        for part in re.split(r"[,;]", header):
-            name, equals, value = (piece.strip().strip('"') for piece in part.partition("="))
-            name = name.lower()
-            if name == "drop" and (not equals or value.lower() == "true"):
-                fields["drop"] = True
-            elif name in ("delay", "dribble"):
-                try:
-                    fields[name] = float(value)
-                except ValueError:
-                    raise ScriptError(f"{name}={value} is not a number of seconds") from None
-        return parse_fault(fields) if fields else None
 
     def _select(self, request: Request, operation_id: str, code: str, example: str | None) -> Response:
         if operation_id not in self.contract.operation_ids:  # a mock-only route (e.g. CLC's power operations)

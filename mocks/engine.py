@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import threading
 import time
 import uuid
@@ -104,6 +105,34 @@ def parse_fault(raw: Any) -> Fault:
     if not isinstance(drop, bool):
         raise ScriptError(f"drop is true or false, not {drop!r}")
     return Fault(raw.get("status"), raw.get("delay", 0.0), drop, raw.get("dribble", 0.0))
+
+
+def prefer_fault(header: str) -> Fault | None:
+    """A request's own fault from its `Prefer: delay=SECONDS, dribble=SECONDS, drop` (None: no fault).
+    Other preferences (code=, respond-async, RFC 7240's wait=) are not faults and pass by."""
+    fields: dict[str, Any] = {}
+    for part in re.split(r"[,;]", header):
+        name, equals, value = (piece.strip().strip('"') for piece in part.partition("="))
+        name = name.lower()
+        if name == "drop" and (not equals or value.lower() == "true"):
+            fields["drop"] = True
+        elif name in ("delay", "dribble"):
+            try:
+                fields[name] = float(value)
+            except ValueError:
+                raise ScriptError(f"{name}={value} is not a number of seconds") from None
+    return parse_fault(fields) if fields else None
+
+
+def dribble_schedule(body: bytes, seconds: float, pieces: int = 10) -> list[tuple[float, bytes]]:
+    """How to spread `body` over `seconds` (WireMock's chunked dribble): (seconds to wait, then the piece
+    to send), the first piece at once and the last `seconds` later; a body too short to split waits whole."""
+    size = max(1, -(-len(body) // pieces))
+    chunks = [body[start : start + size] for start in range(0, len(body), size)] or [b""]
+    if len(chunks) < 2:
+        return [(seconds, chunks[0])]
+    pause = seconds / (len(chunks) - 1)
+    return [(pause if index else 0.0, chunk) for index, chunk in enumerate(chunks)]
 
 
 class UnknownJob(KeyError):

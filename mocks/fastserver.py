@@ -37,7 +37,8 @@ from urllib.parse import unquote_to_bytes
 import httptools
 from werkzeug.wrappers import Request, Response
 
-from .app import Answer, MockApp, dribble_schedule
+from .app import Answer, MockApp
+from .engine import dribble_schedule
 
 try:  # a faster drop-in loop; not built for Windows, where asyncio's own loop serves
     import uvloop

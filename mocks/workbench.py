@@ -15,7 +15,8 @@ A scenario (YAML or JSON, described by `contracts/scenario.schema.json`) maps an
         - {id: DEVER, type: Import, script: device-error, error_count: 0}
 
 The HTTP mocks' jobs are made with `MockApp.create_job`; Import/Export's with its moto backend's
-`create_job(script=...)`, which applies no scripted faults (a scenario giving them is refused). Every
+`create_job(script=..., faults=...)`, whose faults are delays, drops and dribbles only (the service's
+errors come from their own conditions, so a fault with a status is refused). Every
 problem is a `ScenarioError` naming the file, the API, the job and the field.
 """
 
@@ -85,10 +86,12 @@ def parse_scenario(data: Any, source: str = "scenario") -> dict[str, list[dict[s
     section = data.get("importexport")
     if isinstance(section, Mapping) and isinstance(section.get("jobs"), list):
         for index, job in enumerate(section["jobs"]):
-            if isinstance(job, Mapping) and "faults" in job:
+            faults = job.get("faults") if isinstance(job, Mapping) else None
+            if isinstance(faults, Mapping) and any(isinstance(f, Mapping) and "status" in f for f in faults.values()):
                 raise ScenarioError(
                     _where(source, "importexport", _job_label(section["jobs"], index), "faults")
-                    + ": the Import/Export mock (a moto backend) applies no scripted faults; script its states instead"
+                    + ": an Import/Export fault has a delay, a drop or a dribble, not a status; the service's"
+                    " errors come from their own conditions (script the job's states instead)"
                 )
     data = _normalized(data)
     error = best_match(_validator().iter_errors(data))
@@ -171,6 +174,7 @@ def seed_importexport(jobs: Sequence[Mapping[str, Any]], source: str = "scenario
                 script=job.get("script"),
                 job_id=job.get("id"),
                 error_count=job.get("error_count", DEFAULT_ERROR_COUNT),
+                faults=job.get("faults"),
             )
         except ScriptError as error:  # the id is taken
             raise ScenarioError(f"{_where(source, 'importexport', label, 'id')}: {error}") from None

@@ -1,9 +1,12 @@
 """boto3's own `importexport` client against the moto backend, in both of moto's modes: in-process
 (`mock_aws()`) and moto's stock `ThreadedMotoServer` through `endpoint_url`. And the form posts boto3
-never sends (the Developer Guide's SigV2, and unsigned): they must reach Import/Export, not S3."""
+never sends (the Developer Guide's SigV2, and unsigned): they must reach Import/Export, not S3. And the
+faults a client developer scripts: a delayed poll, a dropped connection, a dribbled answer."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -11,12 +14,13 @@ from typing import Any
 import boto3
 import pytest
 import requests
-from botocore.exceptions import ClientError
+from botocore.config import Config
+from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
 from moto import mock_aws
 from moto.moto_server import werkzeug_app
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from mocks import importexport
+from mocks import ScriptError, importexport
 
 KEY, OTHER_KEY, SECRET = "AKIAIOSFODNN7EXAMPLE", "AKIAI44QH8DHBEXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 MANIFEST = "manifestVersion:2.0\ngenerator:jobcontract\nbucket:my-bucket\ndeviceId:49382\nlogPrefix:logs/\n"
@@ -282,3 +286,113 @@ def test_without_the_version_mapping_a_form_post_would_reach_s3(
     fields = {"Action": "GetStatus", "Version": "2010-06-01", "JobId": "ABCDE", **SIGV2}
     response = requests.post(moto_server, data=fields, timeout=10)
     assert response.status_code == 200 and "ListAllMyBucketsResult" in response.text
+
+
+# -- faults: a delayed GetStatus, a dropped connection (botocore retries it, as it would against AWS), a
+# dribbled answer; per job (`backend().inject_fault`, `create_job(faults=...)`) and per request (`Prefer`)
+NO_RETRIES = Config(retries={"total_max_attempts": 1})
+
+
+def faulty_client(endpoint: str | None, config: Config | None = None, prefer: str | None = None) -> Any:
+    """A client that may give up sooner (`config`) or ask for its own fault (`prefer`)."""
+    client = boto3.client(
+        "importexport",
+        region_name="us-east-1",
+        endpoint_url=endpoint,
+        aws_access_key_id=KEY,
+        aws_secret_access_key=SECRET,
+        config=config,
+    )
+    if prefer is not None:  # a header of the client's own, as any botocore user can add one
+
+        def add_prefer(request: Any, **_: Any) -> None:
+            request.headers["Prefer"] = prefer
+
+        client.meta.events.register("before-sign.importexport.GetStatus", add_prefer)
+    return client
+
+
+def test_a_delayed_poll_waits_while_another_client_is_served(endpoint: str | None) -> None:
+    client = faulty_client(endpoint)
+    slow, quick = create(client), create(client)
+    importexport.backend().inject_fault(slow, {"delay": 1.5})
+    answers: dict[str, float] = {}
+
+    def poll_slow() -> None:
+        started = time.monotonic()
+        assert faulty_client(endpoint).get_status(JobId=slow)["JobId"] == slow
+        answers["slow"] = time.monotonic() - started
+
+    waiting = threading.Thread(target=poll_slow)
+    waiting.start()
+    while importexport.backend().engine.peek(slow).poll == 0:  # wait until the slow poll is being served
+        time.sleep(0.01)
+    assert client.get_status(JobId=quick)["JobId"] == quick
+    answers["quick"] = 0.0 if waiting.is_alive() else float("inf")
+    waiting.join()
+    assert answers["quick"] == 0.0, "the other client was answered while the delayed poll waited"
+    assert answers["slow"] >= 1.5
+
+
+def test_a_delayed_poll_times_out_a_client_with_a_shorter_read_timeout(moto_server: str) -> None:
+    client = faulty_client(moto_server)
+    job = create(client)
+    importexport.backend().inject_fault(job, {"delay": 2})
+    impatient = faulty_client(moto_server, Config(read_timeout=0.5, retries={"total_max_attempts": 1}))
+    with pytest.raises(ReadTimeoutError):
+        impatient.get_status(JobId=job)
+    requests.post(f"{moto_server}/moto-api/reset", timeout=10)
+
+
+def test_a_dropped_poll_is_retried_by_botocore_and_fails_without_retries(endpoint: str | None) -> None:
+    client = faulty_client(endpoint)
+    job = importexport.backend().create_job("Import", MANIFEST, faults={1: {"drop": True}, 3: {"drop": True}}).job_id
+    assert client.get_status(JobId=job)["JobId"] == job, "botocore retries a closed connection"
+    assert importexport.backend().engine.peek(job).poll == 2, "the dropped poll, then the retry"
+    with pytest.raises(ConnectionClosedError):
+        faulty_client(endpoint, NO_RETRIES).get_status(JobId=job)
+
+
+def test_a_dribbled_answer_arrives_whole_but_late(endpoint: str | None) -> None:
+    client = faulty_client(endpoint)
+    job = create(client)
+    whole = client.get_status(JobId=job)
+    importexport.backend().inject_fault(job, {"dribble": 1})
+    started = time.monotonic()
+    dribbled = client.get_status(JobId=job)
+    assert time.monotonic() - started >= 1
+    assert dribbled["CurrentManifest"] == whole["CurrentManifest"] and dribbled["JobId"] == job
+
+
+def test_on_moto_s_server_the_dribbled_body_comes_in_pieces(moto_server: str) -> None:
+    job = create(faulty_client(moto_server))
+    form = {"Action": "GetStatus", "JobId": job, "Version": "2010-06-01", "AWSAccessKeyId": KEY}
+    answer = requests.post(moto_server, data=form, headers={"Prefer": "dribble=1"}, stream=True, timeout=10)
+    first = next(answer.iter_content(64))
+    body = first + b"".join(answer.iter_content(64))
+    assert answer.status_code == 200 and len(first) < len(body) == int(answer.headers["Content-Length"])
+    assert job.encode() in body and body.rstrip().endswith(b"</GetStatusResponse>")
+    requests.post(f"{moto_server}/moto-api/reset", timeout=10)
+
+
+def test_a_request_asks_for_its_own_fault_with_prefer(endpoint: str | None) -> None:
+    job = create(faulty_client(endpoint))
+    started = time.monotonic()
+    assert faulty_client(endpoint, prefer="delay=1").get_status(JobId=job)["JobId"] == job
+    assert time.monotonic() - started >= 1
+    with pytest.raises(ConnectionClosedError):
+        faulty_client(endpoint, NO_RETRIES, prefer="drop").get_status(JobId=job)
+    with pytest.raises(ClientError) as refused:
+        faulty_client(endpoint, prefer="delay=soon").get_status(JobId=job)
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert "Prefer: delay=soon is not a number of seconds" in refused.value.response["Error"]["Message"]
+
+
+def test_a_status_fault_is_refused_naming_where_the_errors_come_from(endpoint: str | None) -> None:
+    job = create(faulty_client(endpoint))
+    with pytest.raises(ScriptError, match="not a status: the service's errors come from their own conditions"):
+        importexport.backend().inject_fault(job, {"status": 500})
+    with pytest.raises(ScriptError, match="not a status"):
+        importexport.backend().create_job("Import", MANIFEST, faults={1: {"status": 400}})
+    with pytest.raises(KeyError, match="nobody"):
+        importexport.backend().inject_fault("nobody", {"delay": 1})

@@ -17,6 +17,8 @@ from typing import Any
 import boto3
 import pytest
 import requests
+from botocore.config import Config
+from botocore.exceptions import ConnectionClosedError
 from jsonschema import Draft202012Validator
 from moto import mock_aws
 from serving import SERVING
@@ -263,9 +265,9 @@ def test_importexport_jobs_follow_their_scripts(workbench: Served) -> None:
             "scenario: clc: job 'c' (jobs[0]): field script.0.polls: 0 is less than the minimum of 1",
         ),
         (
-            {"importexport": {"jobs": [{"id": "D", "faults": {"1": {"delay": 1}}}]}},
-            "scenario: importexport: job 'D' (jobs[0]): field faults: the Import/Export mock (a moto backend)"
-            " applies no scripted faults",
+            {"importexport": {"jobs": [{"id": "D", "faults": {"1": {"status": 500}}}]}},
+            "scenario: importexport: job 'D' (jobs[0]): field faults: an Import/Export fault has a delay, a drop"
+            " or a dribble, not a status",
         ),
         (
             {"importexport": {"jobs": [{"id": "E", "type": "Transfer"}]}},
@@ -312,6 +314,21 @@ def test_a_job_the_mock_cannot_play_is_refused_naming_api_job_and_field(
 def test_an_importexport_job_in_unknown_states_is_refused() -> None:
     with mock_aws(), pytest.raises(ScenarioError, match=r"^s\.yaml: importexport: job 'F' \(jobs\[0\]\): field script"):
         seed_importexport([{"id": "F", "script": ["AtAWS/Lost"]}], "s.yaml")
+
+
+def test_an_importexport_scenario_scripts_a_dropped_poll() -> None:
+    with mock_aws():
+        seed_importexport([{"id": "G", "faults": {"1": {"drop": True}}}], "s.yaml")
+        client = boto3.client(
+            "importexport",
+            region_name="us-east-1",
+            aws_access_key_id=KEY,
+            aws_secret_access_key=SECRET,
+            config=Config(retries={"total_max_attempts": 1}),
+        )
+        with pytest.raises(ConnectionClosedError):
+            client.get_status(JobId="G")
+        assert client.get_status(JobId="G")["JobId"] == "G", "only the first poll is dropped"
 
 
 def test_serve_refuses_a_bad_scenario_before_listening(tmp_path: Path) -> None:

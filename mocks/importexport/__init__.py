@@ -13,8 +13,10 @@ GetShippingLabel, with job progress on the shared lifecycle engine (see models.p
 or point `endpoint_url` at moto's server (`ThreadedMotoServer`, `ImportExportServer`, or
 `python -m mocks serve --api importexport`). The control API is Python: `backend(account)` gives an
 account's backend, whose `create_job(..., script=...)` scripts a job's life (a name in `SCRIPTS` or
-steps `"<LocationCode>/<ProgressCode>"`), `advance(seconds)` moves its clock, `revoke_access_key`
-provokes the 403, and `retention_seconds` says how long a canceled or expired job stays visible.
+steps `"<LocationCode>/<ProgressCode>"`) and `faults=...` its GetStatus faults, `inject_fault` adds
+one (a delay, a dropped connection, a dribbled answer; a request asks for its own with `Prefer:`),
+`advance(seconds)` moves its clock, `revoke_access_key` provokes the 403, and `retention_seconds`
+says how long a canceled or expired job stays visible.
 moto's own `POST /moto-api/reset` (or the end of `mock_aws`) forgets everything.
 
 moto has no plugin API, so `register()` makes four small registrations in moto's module-level tables

@@ -39,7 +39,7 @@ from typing import Any
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.utilities.utils import PARTITION_NAMES
 
-from ..engine import Clock, Engine, Observation, ScriptError, Step, parse_step
+from ..engine import Clock, Engine, Fault, Observation, ScriptError, Step, UnknownJob, parse_fault, parse_step
 from .exceptions import (
     NOT_XML,
     CanceledJobIdException,
@@ -320,15 +320,19 @@ class ImportExportBackend(BaseBackend):
         script: str | Iterable[Any] | None = None,
         job_id: str | None = None,
         error_count: int = DEFAULT_ERROR_COUNT,
+        faults: Mapping[int, Any] | None = None,
     ) -> Job:
-        """CreateJob; `script` (a name in SCRIPTS or a list of steps), `job_id` and `error_count` are
-        the mock's controls. With `validate_only` the job is checked and returned but not kept."""
+        """CreateJob; `script` (a name in SCRIPTS or a list of steps), `job_id`, `error_count` and `faults`
+        (by GetStatus poll number, as `inject_fault` takes them) are the mock's controls. With
+        `validate_only` the job is checked and returned but not kept."""
         if job_type not in JOB_TYPES:
             raise InvalidParameterException(f"JobType {job_type!r} is invalid; it is Import or Export.")
         fields = parse_manifest(manifest, job_type)
         if fields.get("accessKeyId") and access_key is not None and fields["accessKeyId"] != access_key:
             raise InvalidAccessKeyIdException()
         steps = self._script(script)
+        for fault in (faults or {}).values():
+            self._check_fault(fault)
         job_id = job_id or self._new_job_id()
         if job_id in self.jobs:
             raise ScriptError(f"job {job_id!r} already exists")
@@ -340,13 +344,31 @@ class ImportExportBackend(BaseBackend):
             }
         ]
         if not validate_only:
-            self.engine.create(steps, job_id)
+            self.engine.create(steps, job_id, faults=faults)
             self.jobs[job_id] = job
         return job
 
-    def get_status(self, job_id: str | None, access_key: str | None) -> dict[str, Any]:
+    def get_status(self, job_id: str | None, access_key: str | None) -> tuple[dict[str, Any], Fault | None]:
+        """GetStatusOutput, and the fault scripted on this poll (the wire side carries it out)."""
         job, observation = self._find(job_id, access_key, poll=True)
-        return job.status(observation)
+        return job.status(observation), observation.fault
+
+    def inject_fault(self, job_id: str, fault: Fault | Mapping[str, Any], poll: int | None = None) -> int:
+        """Script a delay, a dropped connection or a dribbled answer on a GetStatus poll of the job
+        (default: its next one); returns the poll number."""
+        if job_id not in self.jobs:
+            raise UnknownJob(job_id)
+        return self.engine.inject(job_id, self._check_fault(fault), poll)
+
+    @staticmethod
+    def _check_fault(fault: Fault | Mapping[str, Any]) -> Fault:
+        parsed = parse_fault(fault)
+        if parsed.status is not None:
+            raise ScriptError(
+                "an Import/Export fault has a delay, a drop or a dribble, not a status: the service's errors"
+                " come from their own conditions (an unknown or expired job, a revoked key, a bad manifest)"
+            )
+        return parsed
 
     def cancel_job(self, job_id: str | None, access_key: str | None) -> None:
         """Cancels a job that has not finished (DG CancelingAJob.html: "We can, however, cancel a job in

@@ -7,14 +7,20 @@ that does not parse are InvalidParameterException / MissingParameterException, n
 
 from __future__ import annotations
 
+import contextlib
 import re
+import socket
+import time
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
+from botocore.exceptions import ConnectionClosedError
 from moto.core.responses import ActionResult, BaseResponse
 from moto.core.serialize import never_return
 from moto.core.utils import get_service_model
 
+from ..engine import Fault, ScriptError, dribble_schedule, prefer_fault
 from .exceptions import (
     ImportExportError,
     InvalidClientTokenIdException,
@@ -39,6 +45,7 @@ class ImportExportResponse(BaseResponse):
         super().__init__(service_name="importexport")
         self.automated_parameter_parsing = True
         self._unparsable: str | None = None
+        self._faults: list[Fault] = []  # this answer's: the job's scripted one, then the request's own
 
     @property
     def backend(self) -> ImportExportBackend:
@@ -79,12 +86,14 @@ class ImportExportResponse(BaseResponse):
                 raise InvalidParameterException(f"The action {action!r} is not valid for this web service.")
             if self._unparsable is not None:
                 raise InvalidParameterException(f"A parameter of {action} is invalid: {shown(self._unparsable)}")
+            requested = self._requested_fault()
             self.backend.check_caller(self.request_access_key, self._get_param("APIVersion"))
         except ImportExportError as error:
             status, headers, body = self.serialized(ActionResult(error))
             headers, body = self._enrich_response(headers, body)
             return status, headers, body
-        return super().call_action()
+        answered = super().call_action()
+        return self._with_faults(*answered, [*self._faults, *([requested] if requested else [])])
 
     def serialized(self, action_result: ActionResult) -> Any:
         error = action_result.result
@@ -97,6 +106,53 @@ class ImportExportResponse(BaseResponse):
         if isinstance(error, ImportExportError):
             status = error.http_status  # 403 for InvalidClientTokenIdException, moto would say 400
         return status, headers, body
+
+    # -- faults: a delay, a dropped connection, a dribbled answer -------------------------------------------
+    def _requested_fault(self) -> Fault | None:
+        """The request's own fault, `Prefer: delay=SECONDS, dribble=SECONDS, drop`, as on the HTTP mocks."""
+        try:
+            return prefer_fault(self.headers.get("Prefer", ""))
+        except ScriptError as error:
+            raise InvalidParameterException(f"Prefer: {error}") from None
+
+    def _with_faults(self, status: int, headers: dict[str, Any], body: Any, faults: list[Fault]) -> Any:
+        """Carry out `faults` on the answer. On moto's server the thread serving this connection waits,
+        closes its socket or writes the body in pieces; in-process (`mock_aws`) there is no socket, so a
+        drop is what botocore raises for a connection closed mid-request (it retries, as it would against
+        AWS) and a dribble is a wait of the same length before the whole body."""
+        for fault in faults:
+            if fault.delay:
+                time.sleep(fault.delay)
+            if fault.drop:
+                self._drop()
+        dribble = max((fault.dribble for fault in faults), default=0.0)
+        if not dribble:
+            return status, headers, body
+        whole = body.encode() if isinstance(body, str) else bytes(body)
+        if self._socket() is None:
+            time.sleep(dribble)
+            return status, headers, whole
+        headers["Content-Length"] = str(len(whole))
+
+        def pieces() -> Iterator[bytes]:
+            for wait, piece in dribble_schedule(whole, dribble):
+                if wait:
+                    time.sleep(wait)
+                yield piece
+
+        return status, headers, pieces()
+
+    def _socket(self) -> socket.socket | None:
+        """The client's socket when moto's server is answering (werkzeug puts it in the environ)."""
+        connection = self.normalized_request.environ.get("werkzeug.socket")
+        return connection if isinstance(connection, socket.socket) else None
+
+    def _drop(self) -> None:
+        connection = self._socket()
+        if connection is None:
+            raise ConnectionClosedError(endpoint_url=self.uri)
+        with contextlib.suppress(OSError):  # OSError: the client has gone already
+            connection.shutdown(socket.SHUT_RDWR)  # werkzeug's write of the answer then fails, unseen
 
     def _required(self, name: str) -> Any:
         value = self._get_param(name)
@@ -127,7 +183,10 @@ class ImportExportResponse(BaseResponse):
         job_id = self._get_param("JobId")
         if not job_id:
             raise InvalidJobIdException(None)
-        return ActionResult(self.status_output(self.backend.get_status(job_id, self.request_access_key)))
+        status, fault = self.backend.get_status(job_id, self.request_access_key)
+        if fault is not None:
+            self._faults.append(fault)
+        return ActionResult(self.status_output(status))
 
     def status_output(self, status: dict[str, Any]) -> dict[str, Any]:
         """The GetStatusOutput members as sent (the faulty variants bend them here)."""
