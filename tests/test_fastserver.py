@@ -4,6 +4,8 @@ would hide what is on the wire (pipelining, Expect, HTTP/1.0, malformed requests
 
 from __future__ import annotations
 
+import asyncio
+import http.client
 import json
 import socket
 import threading
@@ -13,12 +15,17 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from mocks import CONTROL_PREFIX, Clock, make_app
+from mocks import CONTROL_PREFIX, Clock, fastserver, make_app
 from mocks.fastserver import FastServer
 
 
-@pytest.fixture
-def fast_ogc() -> Iterator[FastServer]:
+@pytest.fixture(params=["uvloop", "asyncio"])
+def fast_ogc(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[FastServer]:
+    """The OGC mock on FastServer, on uvloop and on asyncio's own loop (what serves where uvloop is not built)."""
+    if request.param == "asyncio":
+        monkeypatch.setattr(fastserver, "new_event_loop", asyncio.new_event_loop)
+    elif fastserver.new_event_loop is asyncio.new_event_loop:
+        pytest.skip("uvloop is not installed on this platform; the asyncio case covers the server")
     with FastServer(make_app("ogc", clock=Clock(frozen=False))) as server:
         yield server
 
@@ -151,9 +158,12 @@ def test_stop_closes_open_connections_and_frees_the_port() -> None:
     server = FastServer(make_app("ogc"))
     server.start()
     port = server.port
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as idle:  # a keep-alive client, idle
-        server.stop()
-        assert idle.recv(1) == b"", "the idle connection was closed"
+    idle = http.client.HTTPConnection("127.0.0.1", port, timeout=5)  # a keep-alive client, now idle
+    idle.request("GET", "/conformance")
+    assert idle.getresponse().read() and idle.sock is not None
+    server.stop()
+    assert idle.sock.recv(1) == b"", "the idle connection was closed"
+    idle.close()
     assert not server.is_running()
     with FastServer(make_app("ogc"), port=port) as again:  # the same port binds again at once
         assert requests.get(f"{again.url}/conformance", timeout=5).status_code == 200
