@@ -24,6 +24,7 @@ FAILED-without-errors edge case of cloud_controller_ng#1959). A service-style jo
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import uuid
@@ -91,6 +92,12 @@ ATTRIBUTES = frozenset({"operation", "resource_type", "resource_guid", "warnings
 def timestamp(moment: datetime) -> str:
     """CF v3 timestamps: `YYYY-MM-DDThh:mm:ssZ`, no sub-second precision (#timestamps)."""
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@functools.lru_cache(maxsize=4096)  # a SHA-1 per poll otherwise; clients poll the same job again and again
+def derived_guid(job_id: str) -> str:
+    """The guid of the resource a job works on when the job's attributes name none: stable per job."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, job_id))
 
 
 def plural(name: str) -> str:
@@ -239,7 +246,7 @@ class CfDialect(Dialect):
         link_key = attributes.get("resource_type", LINK_KEYS.get(operation, operation.split(".", 1)[0]))
         deleted = operation.endswith(".delete") and observation.state == "COMPLETE"
         if link_key and not deleted:  # a resource link only while the resource exists
-            resource_guid = attributes.get("resource_guid") or str(uuid.uuid5(uuid.NAMESPACE_URL, observation.job_id))
+            resource_guid = attributes.get("resource_guid") or derived_guid(observation.job_id)
             links[link_key] = {"href": f"{self.app.base_url}/v3/{plural(link_key)}/{quote(resource_guid, safe='')}"}
         errors = attributes.get("errors", [DEFAULT_JOB_ERROR]) if observation.state == "FAILED" else []
         return {

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import io
 import logging
 import sys
@@ -69,6 +70,13 @@ class _Date:
         if second != cls.second:
             cls.second, cls.value = second, formatdate(second, usegmt=True).encode("latin-1")
         return cls.value
+
+
+@functools.lru_cache(maxsize=512)  # clients send the same few header names on every request
+def _environ_key(name: bytes) -> str:
+    """The WSGI environ key of a header name: `Content-Type` -> CONTENT_TYPE, `Accept` -> HTTP_ACCEPT."""
+    key = name.decode("latin-1").upper().replace("-", "_")
+    return key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
 
 
 class _BadRequest(Exception):
@@ -172,15 +180,21 @@ class _Connection(asyncio.Protocol):
             )
 
     def _environ(self) -> dict[str, Any]:
-        try:
-            url = httptools.parse_url(self.url)
-        except httptools.HttpParserInvalidURLError:
-            raise _BadRequest("400 Bad Request", f"{self.url[:200]!r} is not a request target") from None
+        target = self.url
+        if target.startswith(b"/"):  # origin form, what clients send: split it without a parser
+            path, _, query = target.partition(b"?")
+            path = path.partition(b"#")[0]
+        else:  # absolute form (through a proxy) or something that is not a target at all
+            try:
+                url = httptools.parse_url(target)
+            except httptools.HttpParserInvalidURLError:
+                raise _BadRequest("400 Bad Request", f"{target[:200]!r} is not a request target") from None
+            path, query = url.path or b"/", url.query or b""
         environ: dict[str, Any] = {
             "REQUEST_METHOD": self.parser.get_method().decode("latin-1"),
             "SCRIPT_NAME": "",
-            "PATH_INFO": unquote_to_bytes(url.path or b"/").decode("latin-1"),
-            "QUERY_STRING": (url.query or b"").decode("latin-1"),
+            "PATH_INFO": (unquote_to_bytes(path) if b"%" in path else path).decode("latin-1"),
+            "QUERY_STRING": query.decode("latin-1"),
             "SERVER_NAME": self.server.host,
             "SERVER_PORT": str(self.server.port),
             "SERVER_PROTOCOL": f"HTTP/{self.parser.get_http_version()}",
@@ -196,9 +210,8 @@ class _Connection(asyncio.Protocol):
             "wsgi.run_once": False,
         }
         for raw_name, raw_value in self.headers:
-            name = raw_name.decode("latin-1").upper().replace("-", "_")
+            key = _environ_key(raw_name)
             value = raw_value.decode("latin-1")
-            key = name if name in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + name
             environ[key] = f"{environ[key]}, {value}" if key in environ else value
         return environ
 
