@@ -78,6 +78,19 @@ def test_pipelined_requests_are_answered_in_order_even_behind_a_delay(fast_ogc: 
     assert received.index(slow.encode()) < received.index(quick.encode()), "answers in the order asked"
 
 
+@pytest.mark.parametrize(
+    ("target", "status"),
+    [("/jobs/a%20b%2Fc?x=1", 200), ("http://anyhost/jobs/a%20b%2Fc", 200), ("/jobs/a%20b", 404), ("*", 404)],
+    ids=["percent-encoded", "absolute-form", "another-job", "asterisk"],
+)
+def test_request_targets_reach_the_job_they_name(fast_ogc: FastServer, target: str, status: int) -> None:
+    fast_ogc.app.create_job(["running"], "a b/c")
+    received = exchange(fast_ogc, f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    assert statuses(received) == [status], received[:300]
+    if status == 200:
+        assert b'"jobID": "a b/c"' in received
+
+
 def test_no_100_continue_comes_ahead_of_an_earlier_answer(fast_ogc: FastServer) -> None:
     slow = fast_ogc.app.create_job(["successful"], faults={1: {"delay": 0.3}})
     body = json.dumps({"script": ["running"], "id": "second"}).encode()
