@@ -3,6 +3,7 @@ requirement a failure breaks."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,8 @@ from schemathesis.core.failures import FailureGroup
 import contracts
 from mocks import MockApp, MockServer
 from suites.report import remember_exchange
+
+log = logging.getLogger("jobcontract.suites")
 
 
 @dataclass
@@ -50,7 +53,11 @@ class Target:
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", 30)
-        return self.session.request(method, self.url(path), **kwargs)
+        response = self.session.request(method, self.url(path), **kwargs)
+        if log.isEnabledFor(logging.DEBUG):  # every request a suite makes (secrets redacted by suites/report.py)
+            headers = dict(response.request.headers)
+            log.debug("%s %s headers=%s -> %s", method, response.url, headers, response.status_code)
+        return response
 
 
 def target(config: pytest.Config, api: str, server_fixture: str, request: pytest.FixtureRequest) -> Iterator[Target]:

@@ -6,7 +6,8 @@ A pytest plugin, loaded by the root conftest. On every test it
   request the test's Target made (`remember_exchange`, a hook on `Target.session`), as report
   `user_properties` (so the JUnit file carries them too);
 - redacts secrets (tokens, passwords, AWS keys, `Authorization` headers, every `kind="secret"` option)
-  from the report before any consumer sees it: terminal, JUnit, captured output and logs, xdist.
+  from the report before any consumer sees it: terminal, JUnit, captured output and logs, xdist; and
+  from each log record before the live log (`--log-cli-level`) or the log file (`--log-file`) gets it.
 At the end of the session the controller writes PATH (Markdown) and PATH with `.html`, grouped by API
 (`suites/<api>/`) and requirement, each with its result, reason and failed request.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import logging
 import os
 import re
 import time
@@ -97,6 +99,23 @@ class Redactor:
         report.sections = self.scrub(report.sections)
         if isinstance(report, pytest.TestReport):
             report.user_properties = self.scrub(report.user_properties)
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts each log record before a handler writes it: pytest's live log (`--log-cli-level`) and
+    log file (`--log-file`) are written as the run goes, before any report exists to be scrubbed."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = self.redactor(record.getMessage()), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redactor(record.exc_text)
+        return True
 
 
 def redactor_for(config: pytest.Config) -> Redactor:
@@ -437,6 +456,16 @@ def pytest_configure(config: pytest.Config) -> None:
             f" is written next to it: give {path.with_suffix('.md')}, not {path}"
         )
     config.pluginmanager.register(ConformanceReport(config, path), "jobcontract-conformance-report")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Redact the log handlers that write while the run goes (pytest's logging plugin made them at configure)."""
+    logging_plugin = session.config.pluginmanager.get_plugin("logging-plugin")
+    redacting = RedactingFilter(session.config.stash[_REDACTOR])
+    for name in ("log_cli_handler", "log_file_handler"):
+        handler = getattr(logging_plugin, name, None)
+        if isinstance(handler, logging.Handler):
+            handler.addFilter(redacting)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import boto3
 import pytest
 import requests
-from serving import served
+from serving import run_suite, served
 
 import contracts
 from suites.importexport.conftest import IMPORT_MANIFEST
@@ -267,6 +267,27 @@ def test_the_report_shows_each_api_its_verdict_and_the_failed_request(gate: dict
     assert "(no requirement marker)" not in text
     page = str(gate["html"])
     assert "<h2 id='cf'>cf <span class='b FAIL'>FAIL</span></h2>" in page and CF_404 in page
+
+
+@pytest.mark.slow
+def test_the_live_log_and_the_log_file_are_redacted(tmp_path: Path) -> None:
+    """They are written while the run goes, before any report exists: the records themselves are redacted."""
+    log_file = tmp_path / "suite.log"
+    with served("cf") as cf:
+        run = run_suite(
+            "cf",
+            f"--cf-url={cf.url}",
+            f"--cf-token={CF_TOKEN}",
+            "--log-cli-level=DEBUG",
+            f"--log-file={log_file}",
+            "--log-file-level=DEBUG",
+            "-k",
+            "a_path_that_does_not_exist",
+        )
+    assert run.returncode == 0, run.stdout[-3000:]
+    for name, text in {"live log": run.stdout + run.stderr, "log file": log_file.read_text()}.items():
+        assert CF_TOKEN not in text, f"the token is in the {name}"
+        assert "/v3/no-such-resource/1 headers=" in text and "'Authorization': '[redacted]'" in text, text[-3000:]
 
 
 @pytest.mark.slow
