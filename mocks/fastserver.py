@@ -128,9 +128,12 @@ class _Connection(asyncio.Protocol):
             self.parser = httptools.HttpRequestParser(self)
             self.data_received(data[upgrade.args[0] :])
         except httptools.HttpParserError as error:
-            refused = error.__context__  # what a callback raised, wrapped by the parser
-            if isinstance(refused, _BadRequest):
-                self._refuse(refused.status, str(refused))
+            raised = error.__context__  # what a callback raised, wrapped by the parser
+            if isinstance(raised, _BadRequest):
+                self._refuse(raised.status, str(raised))
+            elif raised is not None:  # a bug of ours, not the client's fault: say so, and log it
+                log.error("the mock failed reading a request", exc_info=raised)
+                self._refuse("500 Internal Server Error", "the mock failed; its log has the traceback")
             else:
                 self._refuse("400 Bad Request", f"this is not an HTTP/1.1 request: {error}")
 

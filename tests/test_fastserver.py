@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+import logging
+import re
 import socket
 import threading
 import time
@@ -14,6 +16,8 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mocks import CONTROL_PREFIX, Clock, fastserver, make_app
 from mocks.fastserver import FastServer
@@ -185,3 +189,66 @@ def test_stop_closes_open_connections_and_frees_the_port() -> None:
 def test_a_taken_port_is_an_error_at_start(fast_ogc: FastServer) -> None:
     with pytest.raises(OSError):
         FastServer(make_app("ogc"), port=fast_ogc.port).start()
+
+
+# -- anything a client can send: the server answers in HTTP or closes, never fails, and goes on --------
+TARGET_PIECES = st.sampled_from(
+    [b"jobs/", b"x", b"jobs", b"__jobcontract", b"__jobcontract/jobs", b"conformance", b"/", b"?", b"=", b"&", b"%",
+     b"%zz", b"%2F", b"%C3%A9", b"%ff", b"#", b"*", b"..", b"\xc3\xa9"]
+)  # fmt: skip
+HEADER_LINES = st.sampled_from(
+    [b"Host: x", b"Content-Length: 5", b"Content-Length: 0", b"Transfer-Encoding: chunked", b"Expect: 100-continue",
+     b"Connection: close", b"Connection: keep-alive", b"Prefer: drop", b"Prefer: code=500",
+     b"Prefer: code=404, example=nope", b"Prefer: delay=0.01", b"Prefer: dribble=0.01", b"Prefer: delay=x",
+     b"Accept: text/html", b"Accept: */*;q=bad", b"Content-Type: application/json", b"Content-Type: text/plain",
+     b"Authorization: Bearer x", b"Upgrade: h2c"]
+)  # fmt: skip
+ODD_HEADER_LINES = st.sampled_from([b"Content-Length: -1", b"X-\xc3\xa9: \xff", b"Bad Header", b": no name"])
+BODIES = st.sampled_from([b"", b"{", b'{"script": ["running"]}', b"0\r\n\r\n", b"5\r\nabc", b"\x00\xff"])
+
+
+def mostly(usual: bytes, odd: st.SearchStrategy[bytes]) -> st.SearchStrategy[bytes]:
+    """`usual` three times in four, else something odd: most requests get far enough to be answered."""
+    return st.integers(0, 3).flatmap(lambda roll: odd if roll == 0 else st.just(usual))
+
+
+@st.composite
+def wire_bytes(draw: st.DrawFn) -> bytes:
+    """HTTP/1.x requests made of odd parts, now and then with a few bytes changed, pipelined 1-3 times."""
+    method = draw(st.sampled_from([b"GET", b"POST", b"DELETE", b"HEAD", b"OPTIONS"]))
+    method = draw(mostly(method, st.sampled_from([b"BREW", b"get", b""])))
+    target = b"/" + b"".join(draw(st.lists(TARGET_PIECES, max_size=6)))
+    target = draw(mostly(target, st.sampled_from([b"*", b"http://h" + target, target[1:], b""])))
+    version = draw(mostly(b"HTTP/1.1", st.sampled_from([b"HTTP/1.0", b"HTTP/2", b"HTTP/1.1 extra", b"http/1.1", b""])))
+    lines = draw(
+        st.lists(HEADER_LINES | ODD_HEADER_LINES if draw(st.integers(0, 3)) == 0 else HEADER_LINES, max_size=5)
+    )
+    request = method + b" " + target + b" " + version + b"\r\n" + b"".join(line + b"\r\n" for line in lines)
+    request += b"\r\n" + draw(BODIES)
+    if draw(st.integers(0, 3)) == 0:  # a few bytes changed anywhere
+        at = draw(st.integers(0, len(request)))
+        request = request[:at] + draw(st.binary(max_size=4)) + request[at + draw(st.integers(0, 4)) :]
+    return request * draw(st.integers(1, 3))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=wire_bytes())
+def test_no_bytes_a_client_sends_make_the_server_fail(
+    fast_ogc: FastServer, caplog: pytest.LogCaptureFixture, raw: bytes
+) -> None:
+    if fast_ogc.app.job("x") is None:
+        fast_ogc.app.create_job(["running"], "x")
+    try:
+        received = exchange(fast_ogc, raw + b"\r\n\r\n", timeout=0.2)
+    except TimeoutError:  # the server waits for the rest of a request it cannot tell is complete: fair
+        received = b""
+    except ConnectionResetError:  # a scripted drop
+        received = b""
+    for head in re.findall(rb"HTTP/1\.1 (\d{3}) [^\r\n]*\r\n((?:[^\r\n]+\r\n)*)\r\n", received):
+        status, fields = int(head[0]), head[1]
+        assert 100 <= status <= 599, received[:300]
+        assert b"X-Jobcontract-Unscripted" not in fields and b"the mock failed" not in received, received[:500]
+    assert not [entry for entry in fast_ogc.app.journal() if entry["unscripted"]], "an unscripted 500"
+    assert requests.get(f"{fast_ogc.url}/conformance", timeout=5).status_code == 200, "the server goes on"
+    # an exception in a connection is logged by the loop ("Fatal error: protocol.data_received() ...")
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR], caplog.text[-2000:]
