@@ -91,6 +91,8 @@ class Dialect:
     states: ClassVar[tuple[str, ...]]
     terminal_states: ClassVar[frozenset[str]]
     default_script: ClassVar[tuple[Step, ...]]
+    #: the operation that answers a client's poll of a job, and so its scripted fault statuses
+    poll_operation: ClassVar[str]
     #: werkzeug rules whose endpoints are the contract's operationIds
     rules: ClassVar[tuple[Rule, ...]]
 
@@ -187,6 +189,8 @@ class MockApp:
         steps = tuple(parse_step(raw) for raw in (self.dialect.default_script if script is None else script))
         self.dialect.check_script(steps)
         self.dialect.check_attributes(attributes)
+        for fault in (faults or {}).values():
+            self._check_fault(fault)
         return self.engine.create(steps, job_id, faults=faults, **attributes)
 
     def job(self, job_id: str) -> Observation | None:
@@ -196,7 +200,19 @@ class MockApp:
         return self.engine.advance(seconds)
 
     def inject_fault(self, job_id: str, fault: Fault | Mapping[str, Any], poll: int | None = None) -> int:
-        return self.engine.inject(job_id, fault, poll)
+        return self.engine.inject(job_id, self._check_fault(fault), poll)
+
+    def _check_fault(self, fault: Fault | Mapping[str, Any]) -> Fault:
+        """The fault, if its status is one the API documents for a poll (a mock answers documented statuses)."""
+        parsed = parse_fault(fault)
+        operation = self.dialect.poll_operation
+        documented = [response.status for response in self.contract.responses(operation)]
+        if parsed.status is not None and str(parsed.status) not in documented:
+            raise ScriptError(
+                f"a fault status {parsed.status} is not documented for {operation}"
+                f" (documented: {', '.join(documented)})"
+            )
+        return parsed
 
     def reset(self) -> None:
         self.engine.reset()

@@ -114,6 +114,7 @@ class Grant:
 
 class CfDialect(Dialect):
     api = "cf"
+    poll_operation = "getJob"
     states = ("PROCESSING", "POLLING", "COMPLETE", "FAILED")
     terminal_states = frozenset({"COMPLETE", "FAILED"})
     default_script = (Step("PROCESSING", seconds=2), Step("COMPLETE"))

@@ -85,6 +85,7 @@ def same_alias(first: str, second: str) -> bool:
 
 class ClcDialect(Dialect):
     api = "clc"
+    poll_operation = "getStatus"
     states = ("notStarted", "executing", "paused", "resumed", "succeeded", "failed", "unknown")
     terminal_states = frozenset({"succeeded", "failed"})
     default_script = (Step("notStarted", seconds=1), Step("executing", seconds=5), Step("succeeded"))

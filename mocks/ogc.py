@@ -54,6 +54,7 @@ def timestamp(moment: datetime) -> str:
 
 class OgcDialect(Dialect):
     api = "ogc"
+    poll_operation = "getStatus"
     states = ("accepted", "running", "successful", "failed", "dismissed")
     terminal_states = frozenset({"successful", "failed", "dismissed"})
     default_script = (Step("accepted", seconds=2), Step("running", seconds=8), Step("successful"))
