@@ -317,6 +317,7 @@ def test_an_importexport_job_in_unknown_states_is_refused() -> None:
 
 
 def test_an_importexport_scenario_scripts_a_dropped_poll() -> None:
+    importexport.register()  # before mock_aws starts: it takes its URL patterns as they are then
     with mock_aws():
         seed_importexport([{"id": "G", "faults": {"1": {"drop": True}}}], "s.yaml")
         client = boto3.client(
