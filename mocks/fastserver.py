@@ -100,8 +100,9 @@ class _Connection(asyncio.Protocol):
         self.head_size = 0
         self.body: list[bytes] = []
         self.body_size = 0
-        # requests parsed while an earlier one on this connection is still being sent (a delay, a dribble)
-        self.waiting: deque[tuple[dict[str, Any], bool]] = deque()
+        # what comes next on this connection while an earlier answer is still being sent (a delay, a
+        # dribble): the answers to pipelined requests, or a refusal, each sent in its turn
+        self.waiting: deque[Callable[[], None]] = deque()
         self.sending: asyncio.Task[None] | None = None
         self.refused = False
 
@@ -130,12 +131,15 @@ class _Connection(asyncio.Protocol):
         except httptools.HttpParserError as error:
             raised = error.__context__  # what a callback raised, wrapped by the parser
             if isinstance(raised, _BadRequest):
-                self._refuse(raised.status, str(raised))
+                refusal = functools.partial(self._refuse, raised.status, str(raised))
             elif raised is not None:  # a bug of ours, not the client's fault: say so, and log it
-                log.error("the mock failed reading a request", exc_info=raised)
-                self._refuse("500 Internal Server Error", "the mock failed; its log has the traceback")
+                refusal = functools.partial(self._fail, "reading a request", raised)
             else:
-                self._refuse("400 Bad Request", f"this is not an HTTP/1.1 request: {error}")
+                refusal = functools.partial(
+                    self._refuse, "400 Bad Request", f"this is not an HTTP/1.1 request: {error}"
+                )
+            self.refused = True  # nothing after this is read
+            self._in_turn(refusal)
 
     # -- httptools callbacks ---------------------------------------------------------------------------
     def on_message_begin(self) -> None:
@@ -154,7 +158,7 @@ class _Connection(asyncio.Protocol):
         self._count_head(len(name) + len(value))
 
     def on_headers_complete(self) -> None:
-        if self.sending is not None or self.waiting:  # a 100 now would come before an earlier answer
+        if self.busy:  # a 100 now would come before an earlier answer
             return  # the client sends its body after a short wait anyway (RFC 9110 10.1.1)
         if any(name.lower() == b"expect" and value.lower() == b"100-continue" for name, value in self.headers):
             self._write(b"HTTP/1.1 100 Continue\r\n\r\n")
@@ -166,15 +170,23 @@ class _Connection(asyncio.Protocol):
         self.body.append(body)
 
     def on_message_complete(self) -> None:
-        request = (self._environ(), bool(self.parser.should_keep_alive()))
-        if self.sending is not None or self.waiting:
-            self.waiting.append(request)
-            if len(self.waiting) >= MAX_WAITING and self.transport is not None:
-                self.transport.pause_reading()  # a client pipelining far ahead waits for its answers
-            return
-        self._answer(*request)
+        self._in_turn(functools.partial(self._answer, self._environ(), bool(self.parser.should_keep_alive())))
 
     # -- answering -------------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        """Whether an earlier answer on this connection is still being sent or waits its turn."""
+        return self.sending is not None or bool(self.waiting)
+
+    def _in_turn(self, send: Callable[[], None]) -> None:
+        """Send now, or after the answers before it (HTTP/1.1 answers in the order asked)."""
+        if not self.busy:
+            send()
+            return
+        self.waiting.append(send)
+        if len(self.waiting) >= MAX_WAITING and self.transport is not None:
+            self.transport.pause_reading()  # a client pipelining far ahead waits for its answers
+
     def _count_head(self, size: int) -> None:
         self.head_size += size
         if self.head_size > self.server.max_head:
@@ -222,15 +234,14 @@ class _Connection(asyncio.Protocol):
         request = Request(environ)
         try:
             answer = self.app.answer(request)
-        except Exception:  # MockApp.answer does not raise; if it ever does, this connection ends, not the server
-            log.exception("the mock failed answering %s %s", request.method, request.path)
-            self._refuse("500 Internal Server Error", "the mock failed; its log has the traceback")
+        except Exception as error:  # MockApp.answer does not raise; if it does, this connection ends, not the server
+            self._fail(f"answering {request.method} {request.path}", error)
             return
         if self.server.access_log:
             status = "dropped" if answer.response is None else answer.response.status_code
             ACCESS_LOG.info("%s %s %s", request.method, request.full_path.rstrip("?"), status)
         if answer.delay or answer.dribble or answer.response is None:
-            self.sending = self.server._loop_now().create_task(self._send_slowly(answer, environ, keep_alive))
+            self.sending = asyncio.get_running_loop().create_task(self._send_slowly(answer, environ, keep_alive))
             return
         self._send(answer.response, environ, keep_alive)
 
@@ -254,7 +265,7 @@ class _Connection(asyncio.Protocol):
             return
         self.transport.resume_reading()
         while self.waiting and self.sending is None and not self.transport.is_closing():
-            self._answer(*self.waiting.popleft())
+            self.waiting.popleft()()
 
     def _send(self, response: Response, environ: dict[str, Any], keep_alive: bool) -> None:
         head, body = self._render(response, environ, keep_alive)
@@ -291,9 +302,14 @@ class _Connection(asyncio.Protocol):
         self.waiting.clear()
         if self.transport is not None and not self.transport.is_closing() and self.transport.can_write_eof():
             self.transport.write_eof()  # the client reads the answer, then the end of the stream
-            self.server._loop_now().call_later(LINGER, self._close)
+            asyncio.get_running_loop().call_later(LINGER, self._close)
         else:
             self._close()
+
+    def _fail(self, doing: str, error: BaseException) -> None:
+        """A failure of the mock's own: logged with its traceback, answered 500, the connection ended."""
+        log.error("the mock failed %s", doing, exc_info=error)
+        self._refuse("500 Internal Server Error", "the mock failed; its log has the traceback")
 
     def _write(self, data: bytes) -> None:
         if self.transport is not None and not self.transport.is_closing():
@@ -381,10 +397,6 @@ class FastServer:
                 task.cancel()
             loop.close()
         self._loop = self._server = self._thread = None
-
-    def _loop_now(self) -> asyncio.AbstractEventLoop:
-        assert self._loop is not None
-        return self._loop
 
     def __enter__(self) -> FastServer:
         self.start()

@@ -95,6 +95,13 @@ def test_request_targets_reach_the_job_they_name(fast_ogc: FastServer, target: s
         assert b'"jobID": "a b/c"' in received
 
 
+def test_a_refusal_behind_a_delayed_answer_comes_after_it(fast_ogc: FastServer) -> None:
+    slow = fast_ogc.app.create_job(["successful"], faults={1: {"delay": 0.3}})
+    raw = f"GET /jobs/{slow} HTTP/1.1\r\nHost: x\r\n\r\nNOT HTTP AT ALL\r\n\r\n".encode()
+    received = exchange(fast_ogc, raw)
+    assert statuses(received) == [200, 400], received[:300]
+
+
 def test_no_100_continue_comes_ahead_of_an_earlier_answer(fast_ogc: FastServer) -> None:
     slow = fast_ogc.app.create_job(["successful"], faults={1: {"delay": 0.3}})
     body = json.dumps({"script": ["running"], "id": "second"}).encode()
