@@ -39,7 +39,7 @@ from .engine import (
     ScriptError,
     Step,
     UnknownJob,
-    dribble_schedule,
+    dribbled_pieces,
     parse_fault,
     prefer_fault,
 )
@@ -71,14 +71,7 @@ def dribbled(response: Response, seconds: float) -> Response:
     """The same answer (headers, Content-Length, body), its body dribbled out over `seconds` by a thread
     that sleeps between the pieces."""
     body = response.get_data()
-
-    def stream() -> Iterator[bytes]:
-        for wait, piece in dribble_schedule(body, seconds):
-            if wait:
-                time.sleep(wait)
-            yield piece
-
-    response.response = stream()
+    response.response = dribbled_pieces(body, seconds)
     response.headers["Content-Length"] = str(len(body))
     return response
 

@@ -18,7 +18,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -133,6 +133,14 @@ def dribble_schedule(body: bytes, seconds: float, pieces: int = 10) -> list[tupl
         return [(seconds, chunks[0])]
     pause = seconds / (len(chunks) - 1)
     return [(pause if index else 0.0, chunk) for index, chunk in enumerate(chunks)]
+
+
+def dribbled_pieces(body: bytes, seconds: float) -> Iterator[bytes]:
+    """`body` piece by piece, sleeping between as `dribble_schedule` says (for a thread that may wait)."""
+    for wait, piece in dribble_schedule(body, seconds):
+        if wait:
+            time.sleep(wait)
+        yield piece
 
 
 class UnknownJob(KeyError):

@@ -12,7 +12,6 @@ import re
 import socket
 import time
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 from botocore.exceptions import ConnectionClosedError
@@ -20,7 +19,7 @@ from moto.core.responses import ActionResult, BaseResponse
 from moto.core.serialize import never_return
 from moto.core.utils import get_service_model
 
-from ..engine import Fault, ScriptError, dribble_schedule, prefer_fault
+from ..engine import Fault, ScriptError, dribbled_pieces, prefer_fault
 from .exceptions import (
     ImportExportError,
     InvalidClientTokenIdException,
@@ -133,14 +132,7 @@ class ImportExportResponse(BaseResponse):
             time.sleep(dribble)
             return status, headers, whole
         headers["Content-Length"] = str(len(whole))
-
-        def pieces() -> Iterator[bytes]:
-            for wait, piece in dribble_schedule(whole, dribble):
-                if wait:
-                    time.sleep(wait)
-                yield piece
-
-        return status, headers, pieces()
+        return status, headers, dribbled_pieces(whole, dribble)
 
     def _socket(self) -> socket.socket | None:
         """The client's socket when moto's server is answering (werkzeug puts it in the environ)."""
