@@ -10,14 +10,16 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import sys
 from dataclasses import dataclass
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 # the conformance report, and the redaction of secrets from every report pytest writes
-pytest_plugins = ["suites.report"]
+pytest_plugins = ["suites.report", "suites.gate"]
 
 # Derandomized in CI so that a run is a function of the code alone; random locally to find more.
 settings.register_profile(
@@ -106,9 +108,11 @@ OPTIONS = (
 FLAG_VALUES = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
-def usage_error(message: str) -> None:
+def usage_error(message: str) -> NoReturn:
     """Stop the run before any test: the user must fix something (exit code 2, never a violation)."""
-    pytest.exit(f"jobcontract: {message}", returncode=2)
+    sys.stderr.write(f"ERROR: jobcontract: {message}\n")
+    sys.stderr.flush()
+    pytest.exit("jobcontract stopped before any test: fix what the ERROR line says (exit code 2)", returncode=2)
 
 
 def known_variables() -> set[str]:

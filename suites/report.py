@@ -162,17 +162,31 @@ class Requirement:
     section: str
 
     def __str__(self) -> str:
-        return f"{self.document} {self.section}"
+        return f"{self.document} {self.section}".strip()
+
+
+# A test's outcome, and a requirement's verdict, in the report's words.
+OUTCOMES = ("failed", "not_verified", "waived", "passed", "not_applicable")
+VERDICT = {
+    "failed": "FAILS",
+    "not_verified": "NOT VERIFIED",
+    "waived": "WAIVED",
+    "passed": "CONFORMS",
+    "not_applicable": "N/A",
+}
+NODEID_LIMIT = 120
 
 
 @dataclass
 class Result:
     nodeid: str
     api: str
-    outcome: str  # passed | failed | skipped
+    outcome: str  # one of OUTCOMES
     requirement: Requirement
     reason: str = ""
     request: str = ""
+    response: str = ""
+    operation: str = ""
 
 
 UNMARKED = "(no requirement marker)"
@@ -193,20 +207,6 @@ def documents() -> dict[str, str]:
     return {api: contracts.load(api).document_name for api in contracts.APIS}
 
 
-def named_requirement(message: str, api: str) -> Requirement | None:
-    """The requirement a failure message names (`<document> <section>: ...`), if it names one."""
-    document = documents()[api]
-    start = message.find(document + " ")
-    if start < 0:
-        return None
-    rest, depth = message[start + len(document) + 1 :], 0
-    for index, char in enumerate(rest):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if char == "\n" or (depth <= 0 and rest.startswith(": ", index)):
-            return Requirement(document, rest[:index].strip()) if index else None
-    return Requirement(document, rest.strip()) if rest.strip() else None
-
-
 def failure_message(report: pytest.TestReport) -> str:
     crash = getattr(report.longrepr, "reprcrash", None)
     message = str(crash.message) if crash is not None else str(report.longrepr or "").strip()
@@ -219,30 +219,55 @@ def skip_reason(report: pytest.TestReport) -> str:
     return str(report.longrepr or "")
 
 
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 4] + " ..."
+
+
 def result_of(report: pytest.TestReport) -> Result | None:
-    """The Result a report stands for, or None (not a suite test, or a phase that says nothing new)."""
+    """The Result a report stands for, or None (not a suite test, or a phase that says nothing new). It reads
+    the fields the plugin put on the report (the requirement marker, a violation's fields), never the text."""
+    from suites.common import NOT_APPLICABLE, NOT_VERIFIED
+
     api = api_of(report.nodeid)
     if api is None or not (report.when == "call" or report.failed or report.skipped):
         return None
     properties = dict(report.user_properties)
     document, marked = documents()[api], str(properties.get(REQUIREMENT, ""))
     requirement = Requirement(document, marked.removeprefix(document + " ") if marked else UNMARKED)
-    if report.failed:
-        message = failure_message(report)
-        requirement = named_requirement(message, api) or requirement
-        outcome, reason = "failed", message
+    if "violated" in properties:
+        requirement = Requirement(str(properties.get("document", "")), str(properties["violated"]))
+    reason = ""
+    if hasattr(report, "wasxfail") and WAIVED_PROPERTY in properties:
+        outcome, reason = "waived", str(properties[WAIVED_PROPERTY])
+    elif report.failed:
+        outcome = "failed"
+        reason = str(properties.get("detail") or failure_message(report))
+        if report.when != "call":
+            reason = f"(in {report.when}) {reason}"
     elif report.skipped:
-        outcome, reason = "skipped", skip_reason(report)
+        reason = skip_reason(report)
+        outcome = "not_applicable" if reason.startswith(NOT_APPLICABLE) else "not_verified"
+        reason = reason.removeprefix(NOT_APPLICABLE).removeprefix(NOT_VERIFIED)
     else:
-        outcome, reason = "passed", ""
-    if report.when == "teardown" and report.failed:
-        reason = f"(in teardown) {reason}"
-    return Result(report.nodeid, api, outcome, requirement, reason, str(properties.get(REQUEST, "")))
+        outcome = "passed"
+    return Result(
+        report.nodeid,
+        api,
+        outcome,
+        requirement,
+        reason,
+        str(properties.get(REQUEST, "")),
+        str(properties.get("response", "")),
+        str(properties.get("operation", "")),
+    )
 
 
 # -- the report -------------------------------------------------------------------------------------
 @dataclass
 class Row:
+    """One requirement: its verdict, how many checks gave each outcome, and one example of its failures."""
+
     requirement: Requirement
     results: list[Result] = field(default_factory=list)
 
@@ -251,21 +276,30 @@ class Row:
 
     @property
     def outcome(self) -> str:
-        return "failed" if self.count("failed") else "passed" if self.count("passed") else "skipped"
+        return next((o for o in OUTCOMES if self.count(o)), "not_applicable")
+
+    @property
+    def verdict(self) -> str:
+        return VERDICT[self.outcome]
 
     @property
     def tests(self) -> str:
-        return ", ".join(f"{self.count(o)} {o}" for o in ("failed", "passed", "skipped") if self.count(o))
+        words = {"failed": "failed", "not_verified": "not verified", "waived": "waived", "passed": "passed"}
+        words["not_applicable"] = "not applicable"
+        return ", ".join(f"{self.count(o)} {words[o]}" for o in OUTCOMES if self.count(o))
+
+    @property
+    def example(self) -> Result | None:
+        return next((r for r in self.results if r.outcome == self.outcome), None)
 
     @property
     def reason(self) -> str:
-        if self.outcome == "failed":
-            first = next(r.reason for r in self.results if r.outcome == "failed").split("\n", 1)[0]
-            return first.removeprefix(f"{self.requirement}: ")  # the row names the requirement already
-        skips = sorted({r.reason for r in self.results if r.outcome == "skipped"})
-        if not skips:
+        if self.outcome == "passed":
             return ""
-        return "skipped: " + "; ".join(skips)
+        reasons = list(dict.fromkeys(r.reason for r in self.results if r.outcome == self.outcome and r.reason))
+        first = reasons[0].split("\n", 1)[0] if reasons else ""
+        more = f" (and {len(reasons) - 1} other reasons)" if len(reasons) > 1 else ""
+        return shorten(first, 240) + more
 
 
 @dataclass
@@ -274,24 +308,24 @@ class ApiSection:
     target: str
     rows: list[Row]
 
-    @property
-    def results(self) -> list[Result]:
-        return [result for row in self.rows for result in row.results]
-
     def count(self, outcome: str) -> int:
-        return sum(result.outcome == outcome for result in self.results)
+        """Requirements with this verdict."""
+        return sum(row.outcome == outcome for row in self.rows)
 
     @property
     def verdict(self) -> str:
-        return "FAIL" if self.count("failed") else "PASS" if self.count("passed") else "SKIP"
+        return next((VERDICT[o] for o in ("failed", "not_verified") if self.count(o)), "CONFORMS")
 
 
-BADGE = {"failed": "FAIL", "passed": "PASS", "skipped": "SKIP"}
-ORDER = {"failed": 0, "passed": 1, "skipped": 2}
+ORDER = {outcome: index for index, outcome in enumerate(OUTCOMES)}
+BADGE = {outcome: VERDICT[outcome] for outcome in OUTCOMES}
+CLASS = {"FAILS": "failed", "NOT VERIFIED": "unverified", "WAIVED": "waived", "CONFORMS": "passed", "N/A": "na"}
+COLUMNS = ("conforms", "fails", "not verified", "waived", "n/a")
+COLUMN_OUTCOMES = ("passed", "failed", "not_verified", "waived", "not_applicable")
 
 
 def sections(results: Iterable[Result], targets: dict[str, str]) -> list[ApiSection]:
-    """The report's content: one section per API that ran, its requirements failures first."""
+    """The report's content: one section per API that ran, one row per requirement, failures first."""
     found = []
     for api in contracts.APIS:
         rows: dict[Requirement, Row] = {}
@@ -312,28 +346,42 @@ def _code(text: str) -> str:
     return "`" + _cell(text).replace("`", "'") + "`"
 
 
-def markdown(api_sections: list[ApiSection], summary: str) -> str:
+def _example_lines(row: Row) -> list[str]:
+    example = row.example
+    if example is None:
+        return []
+    lines = [f"- checks: {row.tests}", f"- example: {_code(shorten(example.nodeid, NODEID_LIMIT))}"]
+    if example.operation:
+        lines.append(f"- operation: {example.operation}")
+    lines += ["", "```", shorten(example.reason, 1200) if "\n" not in example.reason else example.reason[:1200]]
+    lines.append("```")
+    if example.request:
+        lines += ["", "Request and answer:", "", "```", example.request.strip()]
+        if example.response and example.response not in example.request:
+            lines.append(f"answer: {example.response}")
+        lines.append("```")
+    return lines
+
+
+def markdown(api_sections: list[ApiSection], summary: str, notes: list[str]) -> str:
     lines = ["# jobcontract conformance report", "", summary, ""]
-    lines += ["| API | target | verdict | passed | failed | skipped |", "| --- | --- | --- | --- | --- | --- |"]
+    lines += [f"- {note}" for note in notes] + ([""] if notes else [])
+    lines += ["Requirements per API:", ""]
+    lines += ["| API | target | verdict | " + " | ".join(COLUMNS) + " |", "| --- " * (3 + len(COLUMNS)) + "|"]
     for section in api_sections:
-        counts = " | ".join(str(section.count(o)) for o in ("passed", "failed", "skipped"))
+        counts = " | ".join(str(section.count(o)) for o in COLUMN_OUTCOMES)
         lines.append(f"| [{section.api}](#{section.api}) | {_cell(section.target)} | {section.verdict} | {counts} |")
     for section in api_sections:
         lines += ["", f"## {section.api}", "", f"**{section.verdict}** against {section.target}", ""]
-        lines += ["| result | document | requirement or documented response | tests | reason |"]
-        lines += ["| --- | --- | --- | --- | --- |"]
+        lines += ["| verdict | document | requirement | checks | reason |", "| --- | --- | --- | --- | --- |"]
         for row in section.rows:
-            cells = (BADGE[row.outcome], row.requirement.document, row.requirement.section, row.tests, row.reason)
+            cells = (row.verdict, row.requirement.document, row.requirement.section, row.tests, row.reason)
             lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
-        failures = [result for result in section.results if result.outcome == "failed"]
-        if failures:
-            lines += ["", f"### {section.api}: failures", ""]
-        for result in failures:
-            lines += [f"#### {_code(result.nodeid)}", "", f"- document: {result.requirement.document}"]
-            lines += [f"- requirement: {result.requirement.section}", "", "```", result.reason.strip(), "```"]
-            if result.request:
-                lines += ["", "Request:", "", "```", result.request.strip(), "```"]
-            lines.append("")
+        failing = [row for row in section.rows if row.outcome in ("failed", "waived")]
+        if failing:
+            lines += ["", f"### {section.api}: failures, one example per requirement", ""]
+        for row in failing:
+            lines += [f"#### {row.verdict}: {_cell(str(row.requirement))}", "", *_example_lines(row), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -341,69 +389,100 @@ _STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em;max-width:75em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;
 vertical-align:top}th{background:#f3f3f3}.b{font-weight:bold;padding:.1em .5em;border-radius:.3em;color:#fff}
-.failed,.FAIL{background:#c62828}.passed,.PASS{background:#2e7d32}.skipped,.SKIP{background:#9e9e9e}
-pre{background:#f7f7f7;border:1px solid #ddd;padding:.6em;white-space:pre-wrap}
+.failed{background:#c62828}.passed{background:#2e7d32}.unverified{background:#ef6c00}.waived{background:#6a1b9a}
+.na{background:#9e9e9e}pre{background:#f7f7f7;border:1px solid #ddd;padding:.6em;white-space:pre-wrap}
 """
 
 
-def render_html(api_sections: list[ApiSection], summary: str) -> str:
+def _badge(verdict: str) -> str:
+    return f"<span class='b {CLASS[verdict]}'>{html.escape(verdict)}</span>"
+
+
+def render_html(api_sections: list[ApiSection], summary: str, notes: list[str]) -> str:
     e = html.escape
     out = ["<!doctype html><html><head><meta charset='utf-8'><title>jobcontract conformance report</title>"]
     out += [f"<style>{_STYLE}</style></head><body><h1>jobcontract conformance report</h1><p>{e(summary)}</p>"]
-    out.append(
-        "<table><tr><th>API</th><th>target</th><th>verdict</th><th>passed</th><th>failed</th><th>skipped</th></tr>"
-    )
+    if notes:
+        out.append("<ul>" + "".join(f"<li>{e(note)}</li>" for note in notes) + "</ul>")
+    out.append("<table><tr><th>API</th><th>target</th><th>verdict</th>" + "".join(f"<th>{c}</th>" for c in COLUMNS))
     for s in api_sections:
-        counts = "".join(f"<td>{s.count(o)}</td>" for o in ("passed", "failed", "skipped"))
-        out.append(
-            f"<tr><td><a href='#{s.api}'>{s.api}</a></td><td>{e(s.target)}</td>"
-            f"<td><span class='b {s.verdict}'>{s.verdict}</span></td>{counts}</tr>"
-        )
+        counts = "".join(f"<td>{s.count(o)}</td>" for o in COLUMN_OUTCOMES)
+        link = f"<a href='#{s.api}'>{s.api}</a>"
+        out.append(f"<tr><td>{link}</td><td>{e(s.target)}</td><td>{_badge(s.verdict)}</td>{counts}</tr>")
     out.append("</table>")
     for s in api_sections:
-        out.append(f"<h2 id='{s.api}'>{s.api} <span class='b {s.verdict}'>{s.verdict}</span></h2>")
-        out.append(f"<p>against {e(s.target)}</p><table><tr><th>result</th><th>document</th>")
-        out.append("<th>requirement or documented response</th><th>tests</th><th>reason</th></tr>")
+        out.append(f"<h2 id='{s.api}'>{s.api} {_badge(s.verdict)}</h2><p>against {e(s.target)}</p>")
+        out.append(
+            "<table><tr><th>verdict</th><th>document</th><th>requirement</th><th>checks</th><th>reason</th></tr>"
+        )
         for row in s.rows:
             out.append(
-                f"<tr><td><span class='b {row.outcome}'>{BADGE[row.outcome]}</span></td>"
-                f"<td>{e(row.requirement.document)}</td><td>{e(row.requirement.section)}</td>"
-                f"<td>{e(row.tests)}</td><td>{e(row.reason)}</td></tr>"
+                f"<tr><td>{_badge(row.verdict)}</td><td>{e(row.requirement.document)}</td>"
+                f"<td>{e(row.requirement.section)}</td><td>{e(row.tests)}</td><td>{e(row.reason)}</td></tr>"
             )
         out.append("</table>")
-        for result in (r for r in s.results if r.outcome == "failed"):
-            out.append(f"<h4><code>{e(result.nodeid)}</code></h4>")
-            out.append(f"<p>{e(result.requirement.document)}: <b>{e(result.requirement.section)}</b></p>")
-            out.append(f"<pre>{e(result.reason.strip())}</pre>")
-            if result.request:
-                out.append(f"<p>Request:</p><pre>{e(result.request.strip())}</pre>")
+        for row in (r for r in s.rows if r.outcome in ("failed", "waived")):
+            example = row.example
+            assert example is not None
+            out.append(f"<h4>{_badge(row.verdict)} {e(str(row.requirement))}</h4>")
+            out.append(f"<p>{e(row.tests)}; example <code>{e(shorten(example.nodeid, NODEID_LIMIT))}</code></p>")
+            out.append(f"<pre>{e(example.reason.strip()[:1200])}</pre>")
+            if example.request:
+                out.append(f"<p>Request and answer:</p><pre>{e(example.request.strip())}</pre>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 
 
-def write_report(path: Path, results: list[Result], targets: dict[str, str], redact: Callable[[str], str]) -> Path:
+def summary_line(api_sections: list[ApiSection]) -> str:
+    counts = {o: sum(s.count(o) for s in api_sections) for o in OUTCOMES}
+    failing = [s.api for s in api_sections if s.verdict == "FAILS"]
+    unverified = [s.api for s in api_sections if s.verdict == "NOT VERIFIED"]
+    if failing:
+        verdict = f"Does not conform: {', '.join(failing)}."
+    elif unverified:
+        verdict = f"Conforms where checked; not verified in full: {', '.join(unverified)}."
+    else:
+        verdict = "Conforms."
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    words = ", ".join(f"{counts[o]} {VERDICT[o].lower()}" for o in ("failed", "not_verified", "waived", "passed"))
+    return f"{verdict} Requirements: {words} ({stamp})."
+
+
+def write_report(
+    path: Path,
+    results: list[Result],
+    targets: dict[str, str],
+    redact: Callable[[str], str],
+    notes: list[str] | None = None,
+) -> Path:
     """Write the Markdown report at `path` and the HTML one next to it; returns the HTML path. Everything
     shown is redacted before it is rendered (HTML escaping would hide a quoted secret from the patterns)."""
     results = [
-        dataclasses.replace(r, nodeid=redact(r.nodeid), reason=redact(r.reason), request=redact(r.request))
+        dataclasses.replace(
+            r,
+            nodeid=redact(r.nodeid),
+            reason=redact(r.reason),
+            request=redact(r.request),
+            response=redact(r.response),
+        )
         for r in results
     ]
     targets = {api: redact(target) for api, target in targets.items()}
+    notes = [redact(note) for note in notes or []]
     api_sections = sections(results, targets)
-    counts = {o: sum(r.outcome == o for r in results) for o in ("passed", "failed", "skipped")}
-    failing = [s.api for s in api_sections if s.verdict == "FAIL"]
-    verdict = f"Does not conform: {', '.join(failing)}." if failing else "Conforms."
-    stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
-    summary = f"{verdict} {counts['failed']} failed, {counts['passed']} passed, {counts['skipped']} skipped ({stamp})."
+    summary = summary_line(api_sections)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(redact(markdown(api_sections, summary)), encoding="utf-8")
+    path.write_text(redact(markdown(api_sections, summary, notes)), encoding="utf-8")
     html_path = path.with_suffix(".html")
-    html_path.write_text(render_html(api_sections, summary), encoding="utf-8")
+    html_path.write_text(render_html(api_sections, summary, notes), encoding="utf-8")
     return html_path
 
 
 # -- the plugin ---------------------------------------------------------------------------------------
 _REDACTOR = pytest.StashKey[Redactor]()
+_RETRIED_BEFORE = pytest.StashKey[int]()
+WAIVED_PROPERTY = "waived"
+RETRIED = "retried"
 
 
 def report_path(config: pytest.Config) -> Path | None:
@@ -414,47 +493,95 @@ def report_path(config: pytest.Config) -> Path | None:
 
 
 class ConformanceReport:
-    """Collects the suite tests' results (from every xdist worker) and writes the report at the end."""
+    """Collects the suite tests' results (from every xdist worker); at the end gives the verdict per requirement,
+    sets the gate's exit code and writes the report when one is asked for."""
 
-    def __init__(self, config: pytest.Config, path: Path) -> None:
+    def __init__(self, config: pytest.Config, path: Path | None) -> None:
         self.config = config
         self.path = path
         self.results: list[Result] = []
+        self.retried = 0
+        self.notes: list[str] = []
+        self.gate_problems: list[str] = []
+        self.api_sections: list[ApiSection] = []
         self.html_path: Path | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         result = result_of(report)
         if result is not None:
             self.results.append(result)
+        self.retried += int(dict(report.user_properties).get(RETRIED, 0) or 0) if report.when == "teardown" else 0
 
-    def pytest_sessionfinish(self) -> None:
+    def targets(self) -> dict[str, str]:
         from conftest import option_value
         from mocks.pytest_plugin import mock_variant
 
-        redact = self.config.stash[_REDACTOR]
         targets = {}
         for api in contracts.APIS:
             url = option_value(self.config, f"{api}_url")
             variant = mock_variant(self.config, api)
             targets[api] = str(url) if url else "embedded mock" + (f" (faulty variant {variant})" if variant else "")
-        self.html_path = write_report(self.path, self.results, targets, redact)
+        return targets
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from suites.gate import settings_of, stale_waivers, unused_waivers
+
+        settings = settings_of(self.config)
+        self.api_sections = sections(self.results, self.targets())
+        outcomes: dict[str, set[str]] = {}
+        for result in self.results:
+            outcomes.setdefault(str(result.requirement), set()).add(result.outcome)
+        stale = stale_waivers(settings, outcomes)
+        self.notes = [*stale, *unused_waivers(settings, outcomes)]
+        if self.retried:
+            self.notes.append(f"{self.retried} answers (429 or 503 with Retry-After) were retried after waiting")
+        if settings.gate and self.results:
+            unverified = sum(s.count("not_verified") for s in self.api_sections)
+            if unverified and not settings.allow_unverified:
+                self.gate_problems.append(
+                    f"{unverified} requirements are not verified (give the options their reasons name,"
+                    " or --allow-unverified)"
+                )
+            self.gate_problems += [f"{line} (a stale waiver fails the gate)" for line in stale]
+            if self.gate_problems and session.exitstatus == pytest.ExitCode.OK:
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if self.path is not None and self.results:
+            self.html_path = write_report(
+                self.path, self.results, self.targets(), self.config.stash[_REDACTOR], self.notes
+            )
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.api_sections:
+            return
+        redact = self.config.stash[_REDACTOR]
+        write = terminalreporter.write_line
+        terminalreporter.write_sep("-", "jobcontract verdict, per requirement")
+        for section in self.api_sections:
+            counts = ", ".join(f"{section.count(o)} {VERDICT[o].lower()}" for o in COLUMN_OUTCOMES if section.count(o))
+            write(f"{section.api} ({redact(section.target)}): {section.verdict}: {counts}")
+            for row in section.rows:
+                if row.outcome in ("failed", "not_verified", "waived"):
+                    write(f"  {row.verdict}: {redact(str(row.requirement))}: {redact(row.reason)}")
+        for note in self.notes + self.gate_problems:
+            write(f"note: {redact(note)}")
         if self.html_path is not None:
-            terminalreporter.write_sep("-", f"conformance report: {self.path} and {self.html_path}")
+            write(f"conformance report: {self.path} and {self.html_path}")
 
 
 @pytest.hookimpl(trylast=True)  # after the root conftest has read the options
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_REDACTOR] = redactor_for(config)
     path = report_path(config)
-    if path is None or hasattr(config, "workerinput"):  # xdist workers send their reports to the controller
-        return
-    if path.suffix.lower() in (".html", ".htm"):
-        raise pytest.UsageError(
+    if path is not None and path.suffix.lower() in (".html", ".htm"):
+        from conftest import usage_error
+
+        usage_error(
             "--conformance-report (or JOBCONTRACT_CONFORMANCE_REPORT) names the Markdown report; the HTML one"
             f" is written next to it: give {path.with_suffix('.md')}, not {path}"
         )
+    if hasattr(config, "workerinput"):  # xdist workers send their reports to the controller
+        return
     config.pluginmanager.register(ConformanceReport(config, path), "jobcontract-conformance-report")
 
 
@@ -468,21 +595,48 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             handler.addFilter(redacting)
 
 
+def _retried(config: pytest.Config) -> int:
+    from suites.common import _POLITENESS
+
+    return config.stash[_POLITENESS].retried if _POLITENESS in config.stash else 0
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     _last_exchange.clear()
+    item.stash[_RETRIED_BEFORE] = _retried(item.config)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    from suites.common import ContractViolation
+    from suites.gate import settings_of, waive
+
     report: pytest.TestReport = yield
     # on the item, so that the teardown report carries them to the JUnit file; on this report for ours
     properties = item.user_properties
+    known = dict(properties)
     marker = item.get_closest_marker("requirement")
-    if marker is not None and REQUIREMENT not in dict(properties):
+    if marker is not None and REQUIREMENT not in known:
         properties.append((REQUIREMENT, " ".join(str(arg) for arg in marker.args)))
+    error = call.excinfo.value if call.excinfo is not None else None
+    if report.failed and isinstance(error, ContractViolation) and "violated" not in known:
+        fields = error.fields
+        properties += [("violated", fields.pop("requirement", "")), *fields.items()]
     if report.failed and _last_exchange and REQUEST not in dict(properties):
         properties.append((REQUEST, describe_exchange(_last_exchange[0])))
+    if report.when == "teardown":
+        retried = _retried(item.config) - item.stash.get(_RETRIED_BEFORE, 0)
+        if retried > 0:
+            properties.append((RETRIED, str(retried)))
     report.user_properties = list(properties)
+    if report.failed and api_of(item.nodeid) is not None:
+        found = dict(report.user_properties)
+        requirement = (
+            f"{found.get('document', '')} {found['violated']}".strip()
+            if "violated" in found
+            else str(found.get(REQUIREMENT, ""))
+        )
+        waive(report, requirement, settings_of(item.config))
     item.config.stash[_REDACTOR].scrub_report(report)
     return report
 
