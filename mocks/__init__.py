@@ -10,6 +10,7 @@ with app.intercept("http://ogc.test"):   # in-process for `requests`, no socket
 from __future__ import annotations
 
 from importlib import import_module
+from typing import Any
 
 from .app import CONTROL_PREFIX, Dialect, MockApp, MockServer
 from .engine import Clock, Engine, Fault, Observation, ScriptError, Step
@@ -39,25 +40,42 @@ __all__ = [
     "Step",
     "dialect",
     "make_app",
+    "variant_class",
     "variants",
 ]
 
 
-def variants(api: str) -> dict[str, type[Dialect]]:
+def variants(api: str) -> dict[str, type[Any]]:
     """The faulty variants of an API's mock, by name."""
     if api not in FAULTY:
         return {}
     return dict(import_module(FAULTY[api]).VARIANTS)
 
 
+def variant_class(api: str, variant: str) -> type[Any]:
+    """The faulty variant `variant` of `api`'s mock; `a+b` combines variants that break different rules
+    (a provider with two deviations), each one's methods taking precedence in the order named."""
+    known = variants(api)
+    names = [name.strip() for name in variant.split("+")]
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        raise ValueError(
+            f"{api} has no variant {unknown[0] if unknown else variant!r}; its variants are"
+            f" {', '.join(sorted(known))} (combine them with +)"
+        )
+    if len(names) == 1:
+        return known[names[0]]
+    classes = tuple(known[name] for name in names)
+    return type(
+        "+".join(cls.__name__ for cls in classes), classes, {"__doc__": " ".join(c.__doc__ or "" for c in classes)}
+    )
+
+
 def dialect(api: str, variant: str | None = None) -> type[Dialect]:
     if api not in DIALECTS:
         raise ValueError(f"no mock for {api!r}; the mocks are {', '.join(sorted(DIALECTS))}")
     if variant:
-        known = variants(api)
-        if variant not in known:
-            raise ValueError(f"{api} has no variant {variant!r}; its variants are {', '.join(sorted(known))}")
-        return known[variant]
+        return variant_class(api, variant)
     module, _, name = DIALECTS[api].partition(":")
     return getattr(import_module(module), name)  # type: ignore[no-any-return]
 

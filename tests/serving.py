@@ -17,10 +17,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVING = re.compile(r"^(\w+) mock serving at (http://127\.0\.0\.1:\d+) \(control API: (\S+)\)$")
 
 
-def run_suite(api: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """`pytest suites/<api>` with no JOBCONTRACT_* from the environment, derandomized (the same
-    verdict every run) and without shrinking failures (the verdict matters, not a minimal example)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JOBCONTRACT_")}
+def run_suite(api: str, *args: str, env: dict[str, str | None] | None = None) -> subprocess.CompletedProcess[str]:
+    """`pytest suites/<api>` (`api=""`: every suite) with no JOBCONTRACT_* from the environment but those in
+    `env` (where None removes a variable), derandomized (the same verdict every run) and without shrinking
+    failures (the verdict matters, not a minimal example)."""
+    merged = {**{k: v for k, v in os.environ.items() if not k.startswith("JOBCONTRACT_")}, **(env or {})}
+    env = {k: v for k, v in merged.items() if v is not None}
     env["CI"] = "true"
     command = [sys.executable, "-m", "pytest", f"suites/{api}", "-q", "-rs", "-p", "no:cacheprovider"]
     return subprocess.run(
