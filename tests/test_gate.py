@@ -20,8 +20,9 @@ import requests
 from serving import run_suite, served
 
 import contracts
+from suites.common import ContractViolation
 from suites.importexport.conftest import IMPORT_MANIFEST
-from suites.report import REDACTED, Redactor, Requirement, Result, named_requirement, result_of, write_report
+from suites.report import REDACTED, Redactor, Requirement, Result, result_of, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 FAULTY_CF = "unknown-job-is-not-found-10000"  # the CF mock that fails checks made with the bearer token
@@ -92,14 +93,6 @@ def test_a_failure_report_is_redacted_in_place_and_keeps_its_shape() -> None:
 
 
 # -- the report ---------------------------------------------------------------------------------------
-def test_a_failure_message_names_its_requirement() -> None:
-    message = "CF v3 API docs Get a job 502 (BadGateway: a single error object; NOTES.md 1): GET /v3/jobs/1 -> 502"
-    assert named_requirement(message, "cf") == Requirement(
-        "CF v3 API docs", "Get a job 502 (BadGateway: a single error object; NOTES.md 1)"
-    )
-    assert named_requirement("assert 500 == 200", "cf") is None
-
-
 def _report(nodeid: str, outcome: str, longrepr: object = None, when: str = "call", **properties: str) -> Result:
     report = pytest.TestReport(
         nodeid, (nodeid, 1, nodeid), {}, outcome, longrepr, when, user_properties=list(properties.items())
@@ -109,45 +102,74 @@ def _report(nodeid: str, outcome: str, longrepr: object = None, when: str = "cal
     return result
 
 
-def test_the_report_groups_by_api_and_requirement(tmp_path: Path) -> None:
-    failure = (
-        "suites.common.ContractViolation: OGC 18-062r2 /req/core/job-exception-no-such-job: GET /jobs/x -> 500\n"
-        "Reproduce with: curl -X GET -H 'Authorization: Bearer s3cr3t' http://127.0.0.1:1/jobs/x"
+def test_a_violation_carries_its_fields() -> None:
+    error = ContractViolation(
+        "CF v3 API docs Get a job 502 (BadGateway)", "the body is not one error", operation="getJob"
     )
+    assert error.fields == {
+        "document": "CF v3 API docs",
+        "requirement": "Get a job 502 (BadGateway)",
+        "operation": "getJob",
+        "detail": "the body is not one error",
+    }
+    assert str(error) == "CF v3 API docs Get a job 502 (BadGateway): the body is not one error"
+
+
+def test_the_report_has_one_row_per_requirement_read_from_fields(tmp_path: Path) -> None:
+    violated = {"document": "OGC 18-062r2", "violated": "/req/core/job-exception-no-such-job"}
+    secret = "Reproduce with: curl -H 'Authorization: Bearer s3cr3t' http://127.0.0.1:1/jobs/x"
     results = [
         _report("suites/ogc/test_errors.py::test_a[1]", "passed", requirement="OGC 18-062r2 /req/core/job-success"),
-        _report(
-            "suites/ogc/test_errors.py::test_b",
-            "failed",
-            failure,
-            requirement="OGC 18-062r2 /req/core/job-success",
-            request="GET http://127.0.0.1:1/jobs/x -> 500\nresponse body: {}",
+        *(
+            _report(
+                f"suites/ogc/test_errors.py::test_b[{'x' * 300}-{index}]",
+                "failed",
+                "AssertionError: the text is never parsed",
+                requirement="OGC 18-062r2 /req/core/job-success",
+                detail=f"GET /jobs/x -> 500: the body breaks the schema {index}\n{secret}",
+                request="GET http://127.0.0.1:1/jobs/x -> 500\nresponse body: {}",
+                **violated,
+            )
+            for index in range(3)
         ),
         _report(
             "suites/cf/test_errors.py::test_c",
             "skipped",
-            ("suites/cf/test_errors.py", 1, "Skipped: needs the mock's control API"),
+            ("suites/cf/test_errors.py", 1, "Skipped: not verified: needs a FAILED job; give --cf-failed-job"),
             when="setup",
             requirement="CF v3 API docs Errors (#errors)",
         ),
+        _report(
+            "suites/ogc/test_dismiss.py::test_d",
+            "skipped",
+            ("suites/ogc/test_dismiss.py", 1, "Skipped: not applicable: the server does not declare dismiss"),
+            when="setup",
+            requirement="OGC 18-062r2 /req/dismiss/job-dismiss-success",
+        ),
     ]
-    assert [r.outcome for r in results] == ["passed", "failed", "skipped"]
+    assert [r.outcome for r in results] == ["passed", "failed", "failed", "failed", "not_verified", "not_applicable"]
     assert results[1].requirement == Requirement("OGC 18-062r2", "/req/core/job-exception-no-such-job")
     path = tmp_path / "gate" / "report.md"
     html_path = write_report(path, results, {"ogc": "http://127.0.0.1:1", "cf": "embedded mock"}, Redactor())
     text = path.read_text()
-    assert "Does not conform: ogc. 1 failed, 1 passed, 1 skipped" in text
-    assert "| [ogc](#ogc) | http://127.0.0.1:1 | FAIL | 1 | 1 | 0 |" in text
-    assert "| [cf](#cf) | embedded mock | SKIP | 0 | 0 | 1 |" in text
-    assert "| FAIL | OGC 18-062r2 | /req/core/job-exception-no-such-job | 1 failed | GET /jobs/x -> 500 |" in text
-    assert "| PASS | OGC 18-062r2 | /req/core/job-success | 1 passed |  |" in text
-    assert "| SKIP | CF v3 API docs | Errors (#errors) | 1 skipped | skipped: needs the mock's control API |" in text
-    assert "GET http://127.0.0.1:1/jobs/x -> 500" in text.split("### ogc: failures", 1)[1]
+    assert "Does not conform: ogc. Requirements: 1 fails, 1 not verified, 0 waived, 1 conforms" in text
+    assert "| [ogc](#ogc) | http://127.0.0.1:1 | FAILS | 1 | 1 | 0 | 0 | 1 |" in text
+    assert "| [cf](#cf) | embedded mock | NOT VERIFIED | 0 | 0 | 1 | 0 | 0 |" in text
+    assert text.count("/req/core/job-exception-no-such-job |") == 1, "one row for the three failures"
+    assert "| FAILS | OGC 18-062r2 | /req/core/job-exception-no-such-job | 3 failed | GET /jobs/x -> 500" in text
+    assert "(and 2 other reasons)" in text
+    assert "| CONFORMS | OGC 18-062r2 | /req/core/job-success | 1 passed |  |" in text
+    assert "| NOT VERIFIED | CF v3 API docs | Errors (#errors) | 1 not verified | needs a FAILED job; give" in text
+    assert "| N/A | OGC 18-062r2 | /req/dismiss/job-dismiss-success | 1 not applicable |" in text
+    failures = text.split("### ogc: failures, one example per requirement", 1)[1]
+    assert failures.count("#### FAILS") == 1 and "GET http://127.0.0.1:1/jobs/x -> 500" in failures
+    assert "x" * 200 not in text, "long ids are shortened"
+    assert "never parsed" not in text, "the fields are read, not the message"
     page = html_path.read_text()
     assert html_path == tmp_path / "gate" / "report.html"
-    assert "<span class='b FAIL'>FAIL</span>" in page and "/req/core/job-exception-no-such-job" in page
+    assert "<span class='b failed'>FAILS</span>" in page and "/req/core/job-exception-no-such-job" in page
     assert "s3cr3t" not in text + page and "Authorization: [redacted]" in text, "redacted before rendering"
-    assert "http://127.0.0.1:1/jobs/x" in page.split("Reproduce with", 1)[1], "and no more than the secret"
+    assert " object at 0x" not in text + page
 
 
 def test_other_tests_are_not_in_the_report() -> None:
