@@ -190,6 +190,7 @@ class Result:
 
 
 UNMARKED = "(no requirement marker)"
+_OBJECT_REPR = re.compile(r"<([\w.]+) object at 0x[0-9a-fA-F]+>")
 _EXCEPTION_PREFIX = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Violation|Group|Failed): ")
 
 
@@ -251,6 +252,7 @@ def result_of(report: pytest.TestReport) -> Result | None:
         reason = reason.removeprefix(NOT_APPLICABLE).removeprefix(NOT_VERIFIED)
     else:
         outcome = "passed"
+    reason = _OBJECT_REPR.sub(r"<\1>", reason)  # an address says nothing to a reader
     return Result(
         report.nodeid,
         api,
