@@ -4,6 +4,11 @@ Dismiss follows the seed document ("Cancel a job execution and remove it from th
 `DELETE /jobs/{jobId}` answers 200 with the job's statusInfo in state `dismissed`, and the job is
 gone afterwards, so a later `GET` or `DELETE` answers 404 `no-such-job`. A job whose script ends in
 `dismissed` (dismissed by the server side) stays visible with that state.
+
+Two processes can be executed (`POST /processes/{processId}/execution`): `echo`, whose job is accepted
+for 2 s, runs for 8 s and ends `successful`, and `fail`, whose job is accepted for 1 s, runs for 1 s and
+ends `failed` (any inputs; it gives a client, and the suite's `--ogc-failing-process fail`, a job that
+fails the way a real one does, through the API alone).
 """
 
 from __future__ import annotations
@@ -58,7 +63,15 @@ class OgcDialect(Dialect):
     states = ("accepted", "running", "successful", "failed", "dismissed")
     terminal_states = frozenset({"successful", "failed", "dismissed"})
     default_script = (Step("accepted", seconds=2), Step("running", seconds=8), Step("successful"))
-    processes: ClassVar[dict[str, str]] = {"echo": "Echoes its inputs back as its results."}
+    processes: ClassVar[dict[str, str]] = {
+        "echo": "Echoes its inputs back as its results.",
+        "fail": "Fails: accepted for 1 s, running for 1 s, then failed, whatever its inputs.",
+    }
+    # the life of each process's job (None: the default script)
+    scripts: ClassVar[dict[str, tuple[Step, ...] | None]] = {
+        "echo": None,
+        "fail": (Step("accepted", seconds=1), Step("running", seconds=1), Step("failed")),
+    }
     rules = (
         Rule("/jobs/<path:jobId>", endpoint="getStatus", methods=["GET"]),
         Rule("/jobs/<path:jobId>", endpoint="dismiss", methods=["DELETE"]),
@@ -87,7 +100,7 @@ class OgcDialect(Dialect):
             return self.error(request, 404, f"there is no process {processId!r}", type=NO_SUCH_PROCESS)
         # MockApp has already checked the body against the contract's execute schema
         inputs = json.loads(request.get_data()).get("inputs", {})
-        job_id = self.app.create_job(processID=processId, inputs=inputs)
+        job_id = self.app.create_job(self.scripts.get(processId), processID=processId, inputs=inputs)
         observation = self.engine.peek(job_id)
         assert observation is not None
         response = self.status_response(request, observation, status=201)

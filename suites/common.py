@@ -135,16 +135,6 @@ class Target:
         state, a second account); None against a real server."""
         return self.server.app if self.server is not None else None
 
-    @property
-    def control(self) -> MockApp:
-        """The mock's control API; skips the test against a real server, which has none."""
-        if self.server is None:
-            pytest.skip(
-                f"needs the mock's control API (scripted jobs, clock, faults); {self.api} is checked"
-                f" against the real server {self.base_url}"
-            )
-        return self.server.app
-
     def url(self, path: str) -> str:
         return self.base_url.rstrip("/") + path
 

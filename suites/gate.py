@@ -162,6 +162,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if api is None:
             keep.append(item)
             continue
+        if api in settings.named:  # it talks to a real server: `-m "not network"` leaves it out
+            item.add_marker(pytest.mark.network)
         chosen = not settings.gate or api in settings.named
         if settings.requirements:
             chosen = chosen and any(matches(p, requirement_of(item)) for p in settings.requirements)

@@ -31,6 +31,7 @@ import requests
 import contracts
 
 REDACTED = "[redacted]"
+MIN_SECRET_LENGTH = 4
 REQUIREMENT, REQUEST = "requirement", "request"
 BODY_EXCERPT = 300
 AWS_SECRET_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
@@ -69,7 +70,9 @@ class Redactor:
     """Replaces known secret values and anything shaped like a credential with `[redacted]`."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        # a value too short to be a credential (an "x" in a test's environment) would shred every text it is
+        # in; such a value is still redacted where the patterns find it (a password field, a header)
+        self.secrets = sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         for secret in self.secrets:
@@ -610,7 +613,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    from suites.common import ContractViolation
+    from suites.common import ContractViolation, summarize
     from suites.gate import settings_of, waive
 
     report: pytest.TestReport = yield
@@ -623,6 +626,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     error = call.excinfo.value if call.excinfo is not None else None
     if report.failed and isinstance(error, ContractViolation) and "violated" not in known:
         fields = error.fields
+        if "response" not in fields and _last_exchange:  # a violation judged from the test's last answer
+            fields["request"], fields["response"] = summarize(_last_exchange[0])
         properties += [("violated", fields.pop("requirement", "")), *fields.items()]
     if report.failed and _last_exchange and REQUEST not in dict(properties):
         properties.append((REQUEST, describe_exchange(_last_exchange[0])))

@@ -24,7 +24,7 @@ def run_suite(api: str, *args: str, env: dict[str, str | None] | None = None) ->
     merged = {**{k: v for k, v in os.environ.items() if not k.startswith("JOBCONTRACT_")}, **(env or {})}
     env = {k: v for k, v in merged.items() if v is not None}
     env["CI"] = "true"
-    command = [sys.executable, "-m", "pytest", f"suites/{api}", "-q", "-rs", "-p", "no:cacheprovider"]
+    command = [sys.executable, "-m", "pytest", f"suites/{api}", "-q", "-rfEs", "-p", "no:cacheprovider"]
     return subprocess.run(
         [*command, "--hypothesis-profile=bite", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
     )

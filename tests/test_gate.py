@@ -8,20 +8,17 @@ import ast
 import os
 import re
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
-import boto3
 import pytest
-import requests
-from serving import run_suite, served
+from providers import AWS_ENV, counts, every_option, serve_args
+from serving import Serving, run_suite, served
 
 import contracts
 from suites.common import ContractViolation
-from suites.importexport.conftest import IMPORT_MANIFEST
 from suites.report import REDACTED, Redactor, Requirement, Result, result_of, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +26,7 @@ FAULTY_CF = "unknown-job-is-not-found-10000"  # the CF mock that fails checks ma
 CF_404 = "Get a job 404 (#errors, CF-ResourceNotFound 10010)"
 # what the gate is given; none of it may show in any output
 CF_TOKEN, CLC_PASSWORD = "jobcontract-cf-token", "mypassword"
-AWS_KEY, AWS_SECRET = "AKIAGATESECRETKEY123", "gate-secret-access-key-do-not-print"
+AWS_KEY, AWS_SECRET = AWS_ENV["AWS_ACCESS_KEY_ID"], AWS_ENV["AWS_SECRET_ACCESS_KEY"]
 SECRETS = (CF_TOKEN, CLC_PASSWORD, AWS_KEY, AWS_SECRET)
 
 
@@ -195,55 +192,38 @@ def test_every_suite_test_names_its_requirement() -> None:
 
 # -- the gate, end to end ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def served_mocks() -> Iterator[dict[str, str]]:
-    """The four mocks, each in its own process; Cloud Foundry's deliberately faulty."""
+def served_mocks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Serving]]:
+    """The four mocks, each in its own process and playing a provider's server; Cloud Foundry's faulty."""
+    folder = tmp_path_factory.mktemp("accounts")
     with ExitStack() as stack:
         yield {
-            api: stack.enter_context(served(api, *(["--variant", FAULTY_CF] if api == "cf" else []))).url
+            api: stack.enter_context(
+                served(api, *serve_args(api, folder), *(["--variant", FAULTY_CF] if api == "cf" else []))
+            )
             for api in contracts.APIS
         }
 
 
-def _jobs(urls: dict[str, str]) -> dict[str, str]:
-    """A job on each served mock, named to the gate as a provider names jobs of its staging server."""
-
-    def control(api: str, **body: object) -> str:
-        response = requests.post(f"{urls[api]}/__jobcontract/jobs", json=body, timeout=10)
-        assert response.status_code == 201, response.text
-        return str(response.json()["id"])
-
-    client = boto3.client(
-        "importexport",
-        region_name="us-east-1",
-        endpoint_url=urls["importexport"],
-        aws_access_key_id=AWS_KEY,
-        aws_secret_access_key=AWS_SECRET,
-    )
-    return {
-        "ogc-job": control("ogc", script=["running"]),
-        "cf-job": control("cf", script=["PROCESSING"]),
-        "clc-status-id": control("clc", script=["executing"], attributes={"accountAlias": "ALIAS"}),
-        "importexport-job": client.create_job(JobType="Import", Manifest=IMPORT_MANIFEST, ValidateOnly=False)["JobId"],
-    }
-
-
 @pytest.fixture(scope="module")
-def gate(served_mocks: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+def gate(served_mocks: dict[str, Serving], tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """`--gate` on the four servers with every option, as a provider's CI job gives them (secrets by variable)."""
     out = tmp_path_factory.mktemp("gate")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JOBCONTRACT_", "AWS_"))}
-    env.update(CI="true", AWS_ACCESS_KEY_ID=AWS_KEY, AWS_SECRET_ACCESS_KEY=AWS_SECRET, JOBCONTRACT_CF_TOKEN=CF_TOKEN)
-    command = [sys.executable, "-m", "pytest", "suites/", "-p", "no:cacheprovider", "-n", "2", "--showlocals"]
-    command += ["--log-level=DEBUG", f"--junitxml={out / 'junit.xml'}", f"--conformance-report={out / 'gate.md'}"]
-    command += [f"--{api}-url={url}" for api, url in served_mocks.items()]
-    command += ["--clc-username=user@company.com", f"--clc-password={CLC_PASSWORD}"]
-    command += [f"--{option}={job}" for option, job in _jobs(served_mocks).items()]
-    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    env: dict[str, str | None] = {name: None for name in os.environ if name.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID=AWS_KEY, AWS_SECRET_ACCESS_KEY=AWS_SECRET, JOBCONTRACT_CF_TOKEN=CF_TOKEN)
+    env["JOBCONTRACT_CLC_PASSWORD"] = CLC_PASSWORD
+    options = []
+    for api, serving in served_mocks.items():
+        given = every_option(api, serving)
+        options += [o for o in given if not o.startswith(("--cf-token=", "--clc-password="))]
+    command = ["--gate", "-n", "2", "--showlocals", "--log-level=DEBUG", *options]
+    command += [f"--junitxml={out / 'junit.xml'}", f"--conformance-report={out / 'gate.md'}"]
+    run = run_suite("", *command, env=env)
     return {
         "run": run,
         "junit": (out / "junit.xml").read_text(),
         "markdown": (out / "gate.md").read_text(),
         "html": (out / "gate.html").read_text(),
-        "urls": served_mocks,
+        "urls": {api: serving.url for api, serving in served_mocks.items()},
     }
 
 
@@ -254,6 +234,7 @@ def test_the_gate_fails_on_the_faulty_server_alone(gate: dict[str, object]) -> N
     assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]
     failed = re.findall(r"^FAILED (\S+)", run.stdout, re.M)
     assert failed and all(nodeid.startswith("suites/cf/") for nodeid in failed), failed
+    assert counts(run)["skipped"] == 0, "every option given: every requirement verified"
 
 
 @pytest.mark.slow
@@ -265,6 +246,9 @@ def test_the_junit_file_names_each_failure_and_its_requirement(gate: dict[str, o
     for case, failure in failures:
         assert case.get("classname", "").startswith("suites.cf."), case.attrib
         assert f"CF v3 API docs {CF_404}" in failure.get("message", ""), failure.get("message")
+        properties = {p.get("name"): p.get("value") for p in case.iter("property")}
+        assert properties["document"] == "CF v3 API docs" and properties["violated"] == CF_404, properties
+        assert properties["operation"] == "getJob" and properties["response"].startswith("404 "), properties
     passed = {c.get("classname", "").split(".")[1] for c in cases if all(e.tag == "properties" for e in c)}
     assert {"ogc", "clc", "importexport", "cf"} <= passed
     properties = {p.get("name") for p in root.iter("property")}
@@ -277,18 +261,18 @@ def test_the_report_shows_each_api_its_verdict_and_the_failed_request(gate: dict
     assert isinstance(urls, dict)
     assert text.startswith("# jobcontract conformance report\n\nDoes not conform: cf.")
     for api in ("ogc", "importexport", "clc"):
-        assert f"| [{api}](#{api}) | {urls[api]} | PASS |" in text
-        assert f"\n## {api}\n\n**PASS** against {urls[api]}" in text
-    assert f"| [cf](#cf) | {urls['cf']} | FAIL |" in text
-    assert "| PASS | OGC 18-062r2 | /req/core/job-success |" in text
-    assert "| PASS | CLC API v2 | Login, Response |" in text
-    assert f"| FAIL | CF v3 API docs | {CF_404} |" in text
-    failures = text.split("### cf: failures", 1)[1]
-    assert f"- document: CF v3 API docs\n- requirement: {CF_404}" in failures
-    assert re.search(rf"GET {re.escape(urls['cf'])}/v3/jobs/\S+ -> 404\nresponse body: .*CF-NotFound", failures)
-    assert "(no requirement marker)" not in text
+        assert re.search(rf"\| \[{api}\]\(#{api}\) \| {re.escape(urls[api])} \| CONFORMS \| \d+ \| 0 \| 0 \|", text)
+        assert f"\n## {api}\n\n**CONFORMS** against {urls[api]}" in text
+    assert f"| [cf](#cf) | {urls['cf']} | FAILS |" in text
+    assert "| CONFORMS | OGC 18-062r2 | /req/core/job-success |" in text
+    assert f"| FAILS | CF v3 API docs | {CF_404} |" in text
+    assert text.count(f"| FAILS | CF v3 API docs | {CF_404} |") == 1, "one row per requirement"
+    failures = text.split("### cf: failures, one example per requirement", 1)[1]
+    assert f"#### FAILS: CF v3 API docs {CF_404}" in failures
+    assert re.search(rf"GET {re.escape(urls['cf'])}/v3/jobs/\S+\nanswer: 404 .*CF-NotFound", failures), failures
+    assert "(no requirement marker)" not in text and "embedded mock" not in text
     page = str(gate["html"])
-    assert "<h2 id='cf'>cf <span class='b FAIL'>FAIL</span></h2>" in page and CF_404 in page
+    assert "<h2 id='cf'>cf <span class='b failed'>FAILS</span></h2>" in page and CF_404 in page
 
 
 @pytest.mark.slow

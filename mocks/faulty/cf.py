@@ -9,7 +9,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from ..cf import INVALID_TOKEN, CfDialect, timestamp
+from ..cf import INVALID_TOKEN, CfDialect, derived_guid, timestamp
 from ..engine import Observation
 
 
@@ -116,11 +116,11 @@ class StateGoesBack(CfDialect):
 
 
 class CreatedAfterUpdated(CfDialect):
-    """Stamps created_at a day after updated_at."""
+    """Stamps created_at a day late, so that it is after updated_at (and stays the same on every poll)."""
 
     def job(self, observation: Observation) -> dict[str, Any]:
         body = super().job(observation)
-        body["created_at"] = timestamp(observation.updated + timedelta(days=1))
+        body["created_at"] = timestamp(observation.created + timedelta(days=1))
         return body
 
 
@@ -132,7 +132,9 @@ class WrongContentType(CfDialect):
 
 
 class Wrapped502(CfDialect):
-    """Sends the 502 in the `{"errors": [...]}` wrapper, as Cloud Controller does, not as the seed has it."""
+    """Sends the 502 in the `{"errors": [...]}` wrapper, as Cloud Controller does, not as the seed has it.
+    Not in EXPECTED: a provider cannot be made to answer 502, so only the mock's own check (a scripted 502,
+    tests/test_cf_mock_checks.py) can catch it."""
 
     def error(self, request: Request, status: int, detail: str, **extra: Any) -> Response:
         response = super().error(request, status, detail, **extra)
@@ -150,13 +152,59 @@ class SelfLinkElsewhere(CfDialect):
         return body
 
 
+class EndIsNotFinal(CfDialect):
+    """Shows a COMPLETE or FAILED job as PROCESSING again on every third poll: a suite that stops polling at
+    the first end never sees it."""
+
+    def job(self, observation: Observation) -> dict[str, Any]:
+        body = super().job(observation)
+        if observation.terminal and observation.poll % 3 == 0:
+            body["state"] = "PROCESSING"
+        return body
+
+
+class ResourceGuidAsJobGuid(CfDialect):
+    """Shows the guid of the resource the job works on as the job's guid."""
+
+    def job(self, observation: Observation) -> dict[str, Any]:
+        body = super().job(observation)
+        body["guid"] = observation.attributes.get("resource_guid") or derived_guid(observation.job_id)
+        return body
+
+
+class CreatedAtFollowsUpdatedAt(CfDialect):
+    """Shows updated_at as created_at too, so a job's created_at moves whenever its state changes."""
+
+    def job(self, observation: Observation) -> dict[str, Any]:
+        body = super().job(observation)
+        body["created_at"] = body["updated_at"]
+        return body
+
+
+class UnknownJobWithoutTokenIs404(CfDialect):
+    """Looks the job up before the token: without one, an unknown job is 404, telling anyone which jobs exist."""
+
+    def getJob(self, request: Request, guid: str) -> Response:
+        if not self.engine.exists(guid):
+            return self.error(request, 404, "Job not found")
+        return super().getJob(request, guid)
+
+
+class ReadScopeNotChecked(CfDialect):
+    """Checks the token but not its scopes: a token without cloud_controller.read reads jobs."""
+
+    def authorize(self, request: Request, scope: str) -> Response | None:
+        refused = super().authorize(request, scope)
+        return None if refused is not None and refused.status_code == 403 else refused
+
+
 # name -> (dialect, what the suite's failure must say)
 EXPECTED = {
     "lower-case-state": (LowerCaseState, "is not one of ['PROCESSING', 'POLLING', 'COMPLETE', 'FAILED']"),
     "missing-warnings": (MissingWarnings, "'warnings' is a required property"),
     "unknown-job-is-not-found-10000": (UnknownJobIsNotFound10000, "expected 10010 CF-ResourceNotFound"),
     "unknown-job-is-401": (UnknownJobIs401, "answered 401, not 404"),
-    "no-auth-check": (NoAuthCheck, "a request without a token answered 200, not 401"),
+    "no-auth-check": (NoAuthCheck, "a request without a token for a-job answered 200, not 401"),
     "invalid-token-is-not-authenticated": (InvalidTokenIsNotAuthenticated, "expected 1000 CF-InvalidAuthToken"),
     "failed-without-errors": (FailedWithoutErrors, "a FAILED job has no errors"),
     "complete-with-errors": (CompleteWithErrors, "a COMPLETE job has errors"),
@@ -164,8 +212,15 @@ EXPECTED = {
     "sub-second-timestamps": (SubSecondTimestamps, "does not match '^[0-9]{4}-[0-9]{2}-[0-9]{2}T"),
     "state-goes-back": (StateGoesBack, "the state went back: POLLING -> PROCESSING"),
     "created-after-updated": (CreatedAfterUpdated, "Timestamps (#timestamps): created_at"),
-    "wrong-content-type": (WrongContentType, "Content-Type 'text/plain' is not documented"),
-    "wrapped-502": (Wrapped502, "Get a job 502 (BadGateway: a single error object"),
+    "wrong-content-type": (WrongContentType, "asked for application/json, answered 'text/plain'"),
     "self-link-elsewhere": (SelfLinkElsewhere, "Links (#links): links.self"),
+    "end-is-not-final": (EndIsNotFinal, "COMPLETE and FAILED are final: the job was COMPLETE, then PROCESSING"),
+    "resource-guid-as-job-guid": (ResourceGuidAsJobGuid, "the job answered is the job asked for: GET /v3/jobs/"),
+    "created-at-follows-updated-at": (CreatedAtFollowsUpdatedAt, "created_at never change: created_at changed"),
+    "unknown-job-without-token-is-404": (
+        UnknownJobWithoutTokenIs404,
+        "a request without a token for an-unknown-job answered 404, not 401",
+    ),
+    "read-scope-not-checked": (ReadScopeNotChecked, "a token without the read scope answered 200, not 403"),
 }
 VARIANTS = {name: dialect for name, (dialect, _) in EXPECTED.items()}

@@ -1,5 +1,10 @@
 """Faulty CLC mocks. Each breaks exactly one rule of the CLC v2 contract; `tests/test_suites_bite.py`
-proves the CLC suite fails on each, for that reason, and passes on the faithful mock."""
+proves the CLC suite fails on each (in EXPECTED), for that reason, and passes on the faithful mock.
+
+Two dialects are not in EXPECTED, because no check on a server we do not control can see what they break:
+`ResumedWithoutPause` (only polls that saw every state can tell, and a real server's polls cannot know
+that) and `TokensNeverExpire` (two weeks on the mock's clock). `tests/test_clc_mock_checks.py` shows the
+mock's own checks catching both."""
 
 from __future__ import annotations
 
@@ -105,6 +110,66 @@ class TokensNeverExpire(ClcDialect):
     token_lifetime = float("inf")
 
 
+class StatusIdPrefixMatch(ClcDialect):
+    """Answers a status id it never issued with the job whose id it begins with (`wa1-12345-x` is `wa1-12345`)."""
+
+    def getStatus(self, request: Request, accountAlias: str, statusId: str) -> Response:
+        if not self.engine.exists(statusId):
+            statusId = next((known for known in self.engine.job_ids() if statusId.startswith(known)), statusId)
+        return super().getStatus(request, accountAlias, statusId)
+
+
+class IdsNotScopedToTheAccount(ClcDialect):
+    """Checks the alias, but finds any account's status id under the caller's own alias."""
+
+    def owns(self, account: Account, status_id: str) -> bool:
+        return self.engine.exists(status_id)
+
+
+class LoginNamesAnotherUser(ClcDialect):
+    """Answers a login with another user's `userName` than the one that was authenticated."""
+
+    def login_body(self, account: Account) -> dict[str, Any]:
+        other = next(user for user in self.users if user.username != account.username)
+        return {**super().login_body(account), "userName": other.username}
+
+
+class LoginAliasNotTheCallers(ClcDialect):
+    """Answers a login with the documented example's `accountAlias` (RLS1), not the user's own account."""
+
+    def login_body(self, account: Account) -> dict[str, Any]:
+        return {**super().login_body(account), "accountAlias": "RLS1"}
+
+
+class StatusAsTextPlain(ClcDialect):
+    """Answers Get Status with a JSON body labelled `text/plain`, though the client asked for application/json."""
+
+    def getStatus(self, request: Request, accountAlias: str, statusId: str) -> Response:
+        response = super().getStatus(request, accountAlias, statusId)
+        if response.status_code == 200:
+            response.headers["Content-Type"] = "text/plain; charset=utf-8"
+        return response
+
+
+class EndForgottenOnTheThirdRepoll(ClcDialect):
+    """Keeps a job's end for two more polls, then shows it `executing` once: only a third re-poll sees it."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app)
+        self._first_end: dict[str, int] = {}  # job id -> the poll that first showed its end
+
+    def wire_state(self, observation: Observation) -> str:
+        state = super().wire_state(observation)
+        if state not in self.terminal_states:
+            return state
+        first = self._first_end.setdefault(observation.job_id, observation.poll)
+        return "executing" if observation.poll - first == 3 else state
+
+    def reset(self) -> None:
+        super().reset()
+        self._first_end.clear()
+
+
 # name -> (dialect, what the suite's failure must say)
 EXPECTED = {
     "capitalised-status-key": (CapitalisedStatusKey, "'status' is a required property"),
@@ -113,10 +178,20 @@ EXPECTED = {
     "unknown-id-is-unknown": (UnknownIdIsUnknown, "an unknown status id answered 200"),
     "other-account-readable": (OtherAccountReadable, "another account's alias answered 200"),
     "succeeded-goes-back": (SucceededGoesBack, "a terminal state changed: succeeded -> executing"),
-    "resumed-without-pause": (ResumedWithoutPause, "resumed without a pause"),
     "error-body-not-message": (ErrorBodyNotMessage, "'message' is a required property"),
     "wrong-credentials-are-401": (WrongCredentialsAre401, "login does not document status 401"),
     "form-login-refused": (FormLoginRefused, "login with a form body answered 400"),
-    "tokens-never-expire": (TokensNeverExpire, "a token older than two weeks answered 200"),
+    "status-id-prefix-match": (StatusIdPrefixMatch, "(it only begins with the named"),
+    "ids-not-scoped-to-the-account": (
+        IdsNotScopedToTheAccount,
+        "another account's status id under the caller's alias answered 200",
+    ),
+    "login-names-another-user": (LoginNamesAnotherUser, "answered userName 'other@company.com'"),
+    "login-alias-not-the-callers": (LoginAliasNotTheCallers, "accountAlias 'RLS1' of a JSON login answered 403"),
+    "status-as-text-plain": (StatusAsTextPlain, "Content-Type 'text/plain' is not documented"),
+    "end-forgotten-on-the-third-repoll": (
+        EndForgottenOnTheThirdRepoll,
+        "a terminal state changed: succeeded -> executing",
+    ),
 }
 VARIANTS = {name: dialect for name, (dialect, _) in EXPECTED.items()}

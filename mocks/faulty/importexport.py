@@ -9,6 +9,7 @@ They are response classes: `mocks.importexport.serve_with(variant)` makes moto a
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from moto.core.responses import ActionResult
@@ -21,6 +22,7 @@ class ProgressGoesBack(ImportExportResponse):
     """Shows `Pending` again on every other poll once the data is loading."""
 
     def status_output(self, status: dict[str, Any]) -> dict[str, Any]:
+        status = super().status_output(status)
         observation = self.backend.engine.peek(status["JobId"])
         loading = status["LocationCode"] == "AtAWS" and status["ProgressCode"] != "Pending"
         if loading and observation is not None and observation.poll % 2 == 0:
@@ -33,6 +35,7 @@ class MissingJobType(ImportExportResponse):
     """Leaves out JobType, which every job has (contract: required)."""
 
     def status_output(self, status: dict[str, Any]) -> dict[str, Any]:
+        status = super().status_output(status)
         del status["JobType"]
         return status
 
@@ -59,6 +62,7 @@ class CarrierBeforeReturned(ImportExportResponse):
     """Names the carrier and tracking number before the device is Returned."""
 
     def status_output(self, status: dict[str, Any]) -> dict[str, Any]:
+        status = super().status_output(status)
         status.setdefault("Carrier", "UPS")
         status.setdefault("TrackingNumber", "1Z999AA10123456784")
         return status
@@ -68,6 +72,7 @@ class JobTypeOutsideEnum(ImportExportResponse):
     """Says `Transfer` where the seed's JobType is Import or Export."""
 
     def status_output(self, status: dict[str, Any]) -> dict[str, Any]:
+        status = super().status_output(status)
         status["JobType"] = "Transfer"
         return status
 
@@ -94,6 +99,7 @@ class NoErrorCount(ImportExportResponse):
     """Leaves out ErrorCount from a Complete job (seed: returned when the ProgressCode is Success)."""
 
     def status_output(self, status: dict[str, Any]) -> dict[str, Any]:
+        status = super().status_output(status)
         status.pop("ErrorCount", None)
         return status
 
@@ -103,6 +109,84 @@ class CancelDoesNotCancel(ImportExportResponse):
 
     def cancel_job(self) -> ActionResult:
         return ActionResult({"Success": True})
+
+
+class FinalCodeChanges(ImportExportResponse):
+    """A job that ended (Complete, SuccessWithErrors, an abort code) reports its data loading again from its
+    fourth poll on: the end is not the end, and a client that stops at the first final answer never sees it."""
+
+    def status_output(self, status: dict[str, Any]) -> dict[str, Any]:
+        status = super().status_output(status)
+        observation = self.backend.engine.peek(status["JobId"])
+        ended = status["ProgressCode"] not in ("Pending", "InProgress", "Canceled", "Expired")
+        if ended and observation is not None and observation.poll >= 4:
+            for member in ("ErrorCount", "Carrier", "TrackingNumber"):
+                status.pop(member, None)
+            status.update(
+                LocationCode="AtAWS",
+                LocationMessage="Your device is at AWS.",
+                ProgressCode="InProgress",
+                ProgressMessage="The data on your device is currently being loaded.",
+            )
+        return status
+
+
+class SuccessWithErrorsWithoutErrors(ImportExportResponse):
+    """Says SuccessWithErrors with ErrorCount 0 (the load "completed with 0 errors")."""
+
+    def status_output(self, status: dict[str, Any]) -> dict[str, Any]:
+        status = super().status_output(status)
+        if status["ProgressCode"] == "SuccessWithErrors":
+            status["ErrorCount"] = 0
+        return status
+
+
+class AnswersAnotherJobId(ImportExportResponse):
+    """Answers about the job asked for, but names it in lower case (a JobId that is not the one asked for)."""
+
+    def status_output(self, status: dict[str, Any]) -> dict[str, Any]:
+        status = super().status_output(status)
+        status["JobId"] = status["JobId"].lower()
+        return status
+
+
+class CreationDateMoves(ImportExportResponse):
+    """Moves CreationDate a second later on every poll (CreateJob fixed it)."""
+
+    def status_output(self, status: dict[str, Any]) -> dict[str, Any]:
+        status = super().status_output(status)
+        observation = self.backend.engine.peek(status["JobId"])
+        if observation is not None:
+            status["CreationDate"] = status["CreationDate"] + timedelta(seconds=observation.poll)
+        return status
+
+
+class ExpiredJobIsUnknown(ImportExportResponse):
+    """Forgets an expired job: InvalidJobIdException where the job is Expired or ExpiredJobIdException."""
+
+    def get_status(self) -> ActionResult:
+        job_id = str(self._get_param("JobId"))
+        try:
+            answer = super().get_status()
+        except ExpiredJobIdException:
+            raise InvalidJobIdException(job_id) from None
+        if isinstance(answer.result, dict) and answer.result.get("ProgressCode") == "Expired":
+            raise InvalidJobIdException(job_id)
+        return answer
+
+
+class UnsignedPostReachesS3(ImportExportResponse):
+    """Answers a form post without SigV4 (the Developer Guide's SigV2, or unsigned) as moto's default backend,
+    S3, would: 200 `ListAllMyBucketsResult` (what moto's server does without the API version mapping)."""
+
+    def call_action(self) -> Any:
+        if "Authorization" in self.headers:
+            return super().call_action()
+        body = (
+            '<ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>bcaf1ffd86f41161'
+            "</ID><DisplayName>webfile</DisplayName></Owner><Buckets></Buckets></ListAllMyBucketsResult>"
+        )
+        return 200, {"Content-Type": "text/xml"}, body
 
 
 # name -> (backend response class, what the suite's failure must say)
@@ -116,6 +200,15 @@ EXPECTED = {
     "malformed-creation-date": (MalformedCreationDate, "/CreationDate: '2010-03-28T20:27:00' is not a 'date-time'"),
     "duplicate-message": (DuplicateMessage, "('message' was unexpected)"),
     "no-error-count": (NoErrorCount, "'ErrorCount' is a required property"),
-    "cancel-does-not-cancel": (CancelDoesNotCancel, "after CancelJob the job is NotReceived/Pending"),
+    "cancel-does-not-cancel": (CancelDoesNotCancel, "not CanceledJobIdException nor ProgressCode Canceled"),
+    "final-code-changes": (
+        FinalCodeChanges,
+        "a final code changed on a later poll: Returned/",
+    ),
+    "success-with-errors-without-errors": (SuccessWithErrorsWithoutErrors, "SuccessWithErrors with ErrorCount 0"),
+    "answers-another-job-id": (AnswersAnotherJobId, "answered JobId '"),
+    "creation-date-moves": (CreationDateMoves, "CreationDate changed between polls"),
+    "expired-job-is-unknown": (ExpiredJobIsUnknown, "answered InvalidJobIdException, not ExpiredJobIdException"),
+    "unsigned-post-reaches-s3": (UnsignedPostReachesS3, "post reached another service"),
 }
 VARIANTS = {name: backend for name, (backend, _) in EXPECTED.items()}

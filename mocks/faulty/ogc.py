@@ -1,5 +1,9 @@
 """Faulty OGC mocks. Each breaks exactly one rule of OGC 18-062r2; `tests/test_suites_bite.py`
-proves the OGC suite fails on each, for that reason, and passes on the faithful mock."""
+proves the OGC suite fails on each, for that reason, and passes on the faithful mock.
+
+Variants that break different operations override different methods (`execute`, `dismiss`, `wants_html`,
+`no_such_job`, `status_info`), and every override calls `super()`, so `type("X", (A, B), {})` is a server
+with both faults (a misbehaving provider rarely has only one)."""
 
 from __future__ import annotations
 
@@ -100,6 +104,84 @@ class ShortExceptionCode(OgcDialect):
         return self.error(request, 404, f"there is no job {job_id!r}", type="NoSuchJob")
 
 
+class ExecuteBodyEmpty(OgcDialect):
+    """Answers an asynchronous execute 201 with a good Location but an empty body."""
+
+    def execute(self, request: Request, processId: str) -> Response:
+        response = super().execute(request, processId)
+        if response.status_code == 201:
+            response.set_data(b"")
+        return response
+
+
+class TerminalStateFlips(OgcDialect):
+    """Shows a successful job `running` again on every even poll after it ended."""
+
+    def status_info(self, observation: Observation) -> dict[str, Any]:
+        info = super().status_info(observation)
+        if info["status"] == "successful" and observation.poll % 2 == 0:
+            info["status"] = "running"
+        return info
+
+
+class WrongJobId(OgcDialect):
+    """Answers every job's status with another jobID."""
+
+    def status_info(self, observation: Observation) -> dict[str, Any]:
+        info = super().status_info(observation)
+        info["jobID"] = f"{info['jobID']}-other"
+        return info
+
+
+class HtmlIgnored(OgcDialect):
+    """Declares the HTML conformance class but answers JSON to `Accept: text/html`."""
+
+    @staticmethod
+    def wants_html(request: Request) -> bool:
+        return False
+
+
+class SelfLinkElsewhere(OgcDialect):
+    """Points a job's `self` link at the job list."""
+
+    def status_info(self, observation: Observation) -> dict[str, Any]:
+        info = super().status_info(observation)
+        for link in info["links"]:
+            if link["rel"] == "self":
+                link["href"] = f"{self.app.base_url}/jobs"
+        return info
+
+
+class UpdatedGoesBack(OgcDialect):
+    """Reports `updated` as the creation time on every even poll once the job has moved on."""
+
+    def status_info(self, observation: Observation) -> dict[str, Any]:
+        info = super().status_info(observation)
+        if info["status"] != "accepted" and observation.poll % 2 == 0:
+            info["updated"] = timestamp(observation.created)
+        return info
+
+
+class WrongProcessId(OgcDialect):
+    """Names another process than the one executed in processID."""
+
+    def status_info(self, observation: Observation) -> dict[str, Any]:
+        info = super().status_info(observation)
+        if "processID" in info:
+            info["processID"] = f"not-{info['processID']}"
+        return info
+
+
+class FailedWithoutFinished(OgcDialect):
+    """Leaves `finished` out of a failed job's status."""
+
+    def status_info(self, observation: Observation) -> dict[str, Any]:
+        info = super().status_info(observation)
+        if info["status"] == "failed":
+            info.pop("finished", None)
+        return info
+
+
 # name -> (dialect, what the suite's failure must say)
 EXPECTED = {
     "wrong-status-enum": (WrongStatusEnum, "'finished' is not one of"),
@@ -112,5 +194,13 @@ EXPECTED = {
     "dismiss-does-not-dismiss": (DismissDoesNotDismiss, "/req/dismiss/job-dismiss-success"),
     "progress-goes-back": (ProgressGoesBack, "progress went back"),
     "short-exception-code": (ShortExceptionCode, "/req/core/job-exception-no-such-job"),
+    "execute-body-empty": (ExecuteBodyEmpty, "-> 201: the body does not parse as application/json"),
+    "terminal-state-flips": (TerminalStateFlips, "a terminal state changed: the job was successful"),
+    "wrong-job-id": (WrongJobId, "answered job"),
+    "html-ignored": (HtmlIgnored, "/req/html/definition: Accept: text/html got a 200 in application/json"),
+    "self-link-elsewhere": (SelfLinkElsewhere, "clause 5 link relation self: the self link of job"),
+    "updated-goes-back": (UpdatedGoesBack, "/rec/core/job-status: updated went back"),
+    "wrong-process-id": (WrongProcessId, "/rec/core/job-status: processID is"),
+    "failed-without-finished": (FailedWithoutFinished, "a failed job that started has no finished time"),
 }
 VARIANTS = {name: dialect for name, (dialect, _) in EXPECTED.items()}

@@ -1,39 +1,47 @@
-"""The Cloud Foundry v3 jobs suite's target, credentials, jobs, and the checks every job body gets."""
+"""The Cloud Foundry v3 jobs suite's target, credentials and jobs.
+
+A suite never creates a job on a real Cloud Controller (only operations with side effects do), so the jobs
+it checks are the provider's: `--cf-job` (any jobs) and `--cf-failed-job` (one in state FAILED). On the
+embedded mock the same jobs are provisioned through its Python control API (`Target.mock`)."""
 
 from __future__ import annotations
 
+import time
 import uuid
+import warnings
 from collections.abc import Iterator
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import pytest
 import requests
 
-import contracts
 from conftest import option_value
-from mocks import MockApp
-from mocks.cf import VALID_TOKEN
-from suites.common import Target, check_response, target, violation
+from mocks.cf import NO_READ_SCOPE_TOKEN, VALID_TOKEN
+from suites.cf.rules import History, Poll
+from suites.common import Target, not_verified, target
 
-DOC = contracts.load("cf").document_name
-JOB_OBJECT = f"{DOC} The job object (#the-job-object)"
-ASYNC = f"{DOC} Upgrade guide: asynchronous operations (a FAILED job's errors hold its errors)"
-TIMESTAMPS = f"{DOC} Timestamps (#timestamps)"
-LINKS = f"{DOC} Links (#links)"
-GET_JOB = contracts.load("cf").response("getJob", 200).requirement
-TERMINAL = frozenset({"COMPLETE", "FAILED"})
-# A job in each state on the mock, with what a real Cloud Controller job carries in that state.
-STATE_SCRIPTS: dict[str, dict[str, Any]] = {
-    "PROCESSING": {"script": ["PROCESSING"], "attributes": {"operation": "app.delete"}},
-    "POLLING": {
-        "script": ["POLLING"],
-        "attributes": {"operation": "service_instance.create", "warnings": ["the broker is slow"]},
-    },
-    "COMPLETE": {"script": ["COMPLETE"], "attributes": {"operation": "space.apply_manifest"}},
-    "FAILED": {"script": ["FAILED"], "attributes": {"operation": "app.delete", "warnings": ["warning! warning!"]}},
-}
+# Fixed, so that test ids are the same in every process (pytest-xdist); no server issues these.
+UNKNOWN_GUID = str(uuid.uuid5(uuid.NAMESPACE_URL, "https://jobcontract.invalid/cf/unknown-job"))
+JOB_ERROR = {"code": 10008, "title": "CF-UnprocessableEntity", "detail": "something went wrong"}
+# What the embedded mock provides as `--cf-job`: a job that lives (PROCESSING, POLLING, then COMPLETE), one
+# that fails, one that is over; and as `--cf-failed-job`, the docs' "Failed Job".
+MOCK_JOBS: tuple[tuple[list[Any], dict[str, Any]], ...] = (
+    (
+        [{"state": "PROCESSING", "seconds": 1}, {"state": "POLLING", "seconds": 3}, "COMPLETE"],
+        {"operation": "service_instance.create", "warnings": ["the broker is slow"]},
+    ),
+    ([{"state": "PROCESSING", "seconds": 1}, "FAILED"], {"operation": "app.delete", "errors": [JOB_ERROR]}),
+    (["COMPLETE"], {"operation": "space.apply_manifest"}),
+)
+MOCK_FAILED_JOB: tuple[list[Any], dict[str, Any]] = (
+    ["FAILED"],
+    {"operation": "app.delete", "warnings": ["warning! warning!"], "errors": [JOB_ERROR]},
+)
+JOB_OPTIONS = ("cf_job",)  # or --cf-failed-job: any job of the server will do
+MIN_ROUNDS = 4  # polls of every job
+MAX_ROUNDS = 12  # more only to re-poll an end (RE_POLLS times)
+POLL_INTERVAL = 0.5  # real seconds between rounds on a real server; the embedded mock's clock moves 1 s
 
 
 @pytest.fixture(scope="session")
@@ -43,17 +51,10 @@ def cf(pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> Iterator[
 
 @pytest.fixture(autouse=True)
 def _fresh_mock(cf: Target) -> Iterator[None]:
-    """Every test starts with an empty mock (no jobs, no faults); a real server is left alone."""
+    """Every test starts with an empty mock (no jobs); a real server is left alone."""
     yield
-    if cf.server is not None:
-        cf.server.app.reset()
-
-
-@pytest.fixture
-def control(cf: Target) -> MockApp:
-    """The mock's control API; the test skips against a real server (Target.control). Ask for it
-    before `auth`, so that such a test skips for this reason."""
-    return cf.control
+    if cf.mock is not None:
+        cf.mock.reset()
 
 
 @pytest.fixture(scope="session")
@@ -68,70 +69,117 @@ def cf_token(cf: Target, pytestconfig: pytest.Config) -> str | None:
 @pytest.fixture
 def auth(cf_token: str | None) -> dict[str, str]:
     if cf_token is None:
-        pytest.skip("needs a bearer token for the real server: give --cf-token (or JOBCONTRACT_CF_TOKEN)")
+        not_verified("needs a bearer token for the real server", "cf_token")
     return {"Authorization": f"Bearer {cf_token}"}
 
 
 @pytest.fixture
-def named_jobs(pytestconfig: pytest.Config) -> list[str]:
-    jobs = option_value(pytestconfig, "cf_job")
+def token_without_read_scope(cf: Target, pytestconfig: pytest.Config) -> str:
+    if cf.embedded:
+        return NO_READ_SCOPE_TOKEN
+    given = option_value(pytestconfig, "cf_token_without_read_scope")
+    if not given:
+        not_verified("needs a valid token without the cloud_controller.read scope", "cf_token_without_read_scope")
+    return str(given)
+
+
+@dataclass(frozen=True)
+class GivenJobs:
+    """The jobs to check: `--cf-job`, and `--cf-failed-job` when given."""
+
+    jobs: tuple[str, ...]
+    failed_job: str | None
+
+    @property
+    def all(self) -> list[str]:
+        return list(dict.fromkeys([*self.jobs, *([self.failed_job] if self.failed_job else [])]))
+
+
+def provision(cf: Target) -> GivenJobs:
+    """On the embedded mock, the jobs a provider would name (a real server is never asked to make one)."""
+    assert cf.mock is not None
+    jobs = tuple(cf.mock.create_job(script, **attributes) for script, attributes in MOCK_JOBS)
+    script, attributes = MOCK_FAILED_JOB
+    return GivenJobs(jobs, cf.mock.create_job(script, **attributes))
+
+
+def given(cf: Target, config: pytest.Config) -> GivenJobs:
+    if cf.mock is not None:
+        return provision(cf)
+    jobs = option_value(config, "cf_job")
+    failed = option_value(config, "cf_failed_job")
     assert isinstance(jobs, list)
-    return jobs
+    return GivenJobs(tuple(str(job) for job in jobs), str(failed) if failed else None)
 
 
 @pytest.fixture
-def live_jobs(cf: Target, named_jobs: list[str]) -> list[str]:
-    """The jobs to check: one in each state on the mock, the --cf-job guids on a real server."""
-    if cf.server is not None:
-        return [create(cf, state) for state in STATE_SCRIPTS]
-    if not named_jobs:
-        pytest.skip("no --cf-job given: name jobs of the real server to check them (a suite never creates any)")
-    return named_jobs
+def given_jobs(cf: Target, pytestconfig: pytest.Config) -> GivenJobs:
+    return given(cf, pytestconfig)
 
 
 @pytest.fixture
-def any_job(cf: Target, named_jobs: list[str]) -> str:
-    """A job that exists if the suite can name one (a fresh guid otherwise)."""
-    if cf.server is not None:
-        return create(cf, "PROCESSING")
-    return named_jobs[0] if named_jobs else str(uuid.uuid4())
-
-
-def create(cf: Target, state: str) -> str:
-    """A job in `state` on the mock (through the control API)."""
-    scripted = STATE_SCRIPTS[state]
-    return cf.control.create_job(scripted["script"], **scripted["attributes"])
+def any_job(cf: Target, given_jobs: GivenJobs) -> str:
+    """A job of the server if one is given, else a guid it does not know: for checks that hold for both."""
+    return next(iter(given_jobs.all), UNKNOWN_GUID)
 
 
 def get_job(cf: Target, guid: str, headers: dict[str, str] | None = None) -> requests.Response:
     return cf.request("GET", f"/v3/jobs/{guid}", headers=headers or {})
 
 
-def poll(cf: Target, guid: str, auth: dict[str, str]) -> dict[str, Any]:
-    """One poll of a live job: a documented 200 whose body keeps every rule of check_job."""
-    response = get_job(cf, guid, auth)
-    body = check_response("cf", "getJob", response)
-    if response.status_code != 200:
-        raise violation(GET_JOB, f"GET /v3/jobs/{guid} of a live job answered {response.status_code}: {body}")
-    check_job(body, guid)
-    return body  # type: ignore[no-any-return]
+def poll_jobs(cf: Target, guids: list[str], headers: dict[str, str]) -> dict[str, History]:
+    """Poll every job MIN_ROUNDS times, and on until each end seen has been re-polled RE_POLLS times. Only
+    answers are recorded here: what they must say is each rule's test's to judge (no cascade)."""
+    histories = {guid: History(guid) for guid in guids}
+    for round_number in range(MAX_ROUNDS if guids else 0):
+        if round_number:
+            if cf.mock is not None:
+                cf.mock.advance(1)
+            else:
+                time.sleep(POLL_INTERVAL)
+        for history in histories.values():
+            history.polls.append(Poll.of(get_job(cf, history.guid, {**headers, "Accept": "application/json"})))
+        if round_number + 1 >= MIN_ROUNDS and all(history.settled for history in histories.values()):
+            break
+    return histories
 
 
-def moment(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+@dataclass(frozen=True)
+class Lives:
+    """What the polls of the given jobs showed."""
+
+    given: GivenJobs
+    histories: dict[str, History]
+
+    def found(self) -> list[History]:
+        """The histories of the jobs the server knew; not verified (naming the options) if it knew none."""
+        if not self.given.all:
+            not_verified(
+                "needs jobs of the server (a suite never creates one; --cf-failed-job also counts)", *JOB_OPTIONS
+            )
+        found = [history for history in self.histories.values() if history.found]
+        unknown = [guid for guid, history in self.histories.items() if not history.found]
+        if unknown and found:
+            warnings.warn(f"the server does not know the given job(s) {', '.join(unknown)} (404)", stacklevel=2)
+        if not found:
+            not_verified(
+                f"the server does not know the given job(s) {', '.join(unknown)} (404; jobs are deleted after 90 days)",
+                *JOB_OPTIONS,
+            )
+        return found
+
+    def answered(self) -> list[History]:
+        """The found jobs that answered 200 at least once (a job that never did is the Get a job check's)."""
+        answered = [history for history in self.found() if history.jobs]
+        if not answered:
+            not_verified("no given job answered 200 (see the Get a job check)", *JOB_OPTIONS)
+        return answered
 
 
-def check_job(body: dict[str, Any], guid: str | None = None) -> None:
-    """What one schema-valid job body must also show: the rules JSON Schema cannot say."""
-    state, errors = body["state"], body["errors"]
-    if guid is not None and body["guid"] != guid:
-        raise violation(GET_JOB, f"GET /v3/jobs/{guid} shows the job {body['guid']!r}")
-    if state == "COMPLETE" and errors:
-        raise violation(JOB_OBJECT, f"a COMPLETE job has errors {errors} (Cloud Controller empties them)")
-    if state == "FAILED" and not errors:
-        raise violation(ASYNC, "a FAILED job has no errors (cloud_controller_ng#1959; clients panic on it, cli#2088)")
-    if moment(body["created_at"]) > moment(body["updated_at"]):
-        raise violation(TIMESTAMPS, f"created_at {body['created_at']} is after updated_at {body['updated_at']}")
-    self_path = unquote(urlsplit(body["links"]["self"]["href"]).path)
-    if not self_path.endswith(f"/v3/jobs/{body['guid']}"):
-        raise violation(LINKS, f"links.self {body['links']['self']['href']!r} is not job {body['guid']!r}")
+@pytest.fixture(scope="session")
+def lives(cf: Target, cf_token: str | None, pytestconfig: pytest.Config) -> Lives:
+    """The given jobs, polled once for the whole run (the lifecycle checks all read these answers)."""
+    if cf_token is None:
+        not_verified("needs a bearer token for the real server", "cf_token")
+    jobs = given(cf, pytestconfig)
+    return Lives(jobs, poll_jobs(cf, jobs.all, {"Authorization": f"Bearer {cf_token}"}))

@@ -1,6 +1,7 @@
 """`GET /v3/jobs/{guid}` answers as contracts/cf/openapi.yaml documents: Schemathesis generates the
 requests and checks status codes, content types and bodies, and (with the bearer token sent
-explicitly) that a job cannot be read without a token or with a bad one (its `ignored_auth` check)."""
+explicitly) that a job cannot be read without a token or with a bad one (its `ignored_auth` check);
+the jobs the provider names answer 200 as documented on every poll, in the media type asked for."""
 
 from __future__ import annotations
 
@@ -9,14 +10,13 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 import contracts
-from mocks import MockApp
-from suites.cf.conftest import STATE_SCRIPTS, check_job, create, get_job
-from suites.common import Target, call_and_validate, check_response
+from suites.cf import rules
+from suites.cf.conftest import GivenJobs, Lives, get_job
+from suites.common import Target, call_and_validate, check_response, require
 
 # Loaded at import; the base URL (embedded mock or --cf-url) is given per call by the target.
 schema = schemathesis.openapi.from_path(contracts.load("cf").openapi_path)
 GET_JOB = schema["/v3/jobs/{guid}"]["GET"]
-GET_JOB_200 = contracts.load("cf").response("getJob", 200).requirement
 
 
 @pytest.mark.requirement("CF v3 API docs", "Get a job answers as documented (Schemathesis)")
@@ -28,30 +28,52 @@ def test_generated_requests_get_documented_answers(case: schemathesis.Case, cf: 
 
 
 @pytest.mark.requirement("CF v3 API docs", "Get a job (#get-a-job), the job object (#the-job-object)")
-def test_live_jobs_pass_every_check(cf: Target, live_jobs: list[str], auth: dict[str, str]) -> None:
-    """Each live job through all of Schemathesis' checks, including ignored_auth's probes without a
-    token and with an invalid one, then through the rules JSON Schema cannot state."""
-    for guid in live_jobs:
-        response = call_and_validate(GET_JOB.Case(path_parameters={"guid": guid}), "cf", cf, headers=auth)
-        assert response.status_code == 200, f"{GET_JOB_200}: a live job {guid} answered {response.status_code}"
-        check_job(response.json(), guid)
-
-
-@pytest.mark.requirement("CF v3 API docs", "Get a job (#get-a-job), the job object (#the-job-object)")
-@pytest.mark.control
-@pytest.mark.parametrize("state", list(STATE_SCRIPTS))
-def test_a_job_in_each_state_answers_as_documented(
-    cf: Target, control: MockApp, state: str, auth: dict[str, str]
+def test_given_jobs_answer_as_documented_on_every_poll(
+    cf: Target, given_jobs: GivenJobs, lives: Lives, auth: dict[str, str]
 ) -> None:
-    guid = create(cf, state)
-    response = get_job(cf, guid, auth)
-    body = check_response("cf", "getJob", response)
-    assert (response.status_code, body["state"]) == (200, state)
-    check_job(body, guid)
-    scripted = STATE_SCRIPTS[state]["attributes"]
-    assert body["operation"] == scripted["operation"]
-    assert [w["detail"] for w in body["warnings"]] == scripted.get("warnings", [])
-    if state == "FAILED":
-        assert body["errors"] == [{"code": 10008, "title": "CF-UnprocessableEntity", "detail": "something went wrong"}]
-    if state in ("PROCESSING", "FAILED"):  # the app still exists, so the job links to it
-        assert set(body["links"]) == {"self", "app"}, body["links"]
+    """Each given job through all of Schemathesis' checks (ignored_auth probes it without a token and with an
+    invalid one), then every poll of the lifecycle checks: a documented 200, never another status."""
+    for history in lives.found():
+        for number, poll in enumerate(history.polls, start=1):
+            check_response("cf", "getJob", poll.response)
+            require(
+                poll.status == 200,
+                rules.GET_JOB,
+                f"poll {number} of the job {history.guid} answered {poll.status}",
+                operation="getJob",
+                response=poll.response,
+            )
+    for guid in given_jobs.all:
+        if cf.embedded or lives.histories[guid].found:
+            response = call_and_validate(GET_JOB.Case(path_parameters={"guid": guid}), "cf", cf, headers=auth)
+            require(
+                response.status_code == 200,
+                rules.GET_JOB,
+                f"the job {guid} answered {response.status_code}",
+                operation="getJob",
+                response=response,
+            )
+
+
+ASKED_FOR = {
+    "a-job": {},
+    "no-token": {"Authorization": ""},
+    "a-bad-token": {"Authorization": "Bearer not-a-token"},
+}
+
+
+@pytest.mark.requirement("CF v3 API docs", "Get a job (#get-a-job), the media type asked for (application/json)")
+@pytest.mark.parametrize("who", list(ASKED_FOR))
+def test_the_answer_is_in_the_media_type_asked_for(cf: Target, any_job: str, auth: dict[str, str], who: str) -> None:
+    """A job (an unknown guid if none is given), and the 401s: all JSON when JSON is asked for."""
+    headers = {**auth, **ASKED_FOR[who], "Accept": "application/json"}
+    response = get_job(cf, any_job, {name: value for name, value in headers.items() if value})
+    media_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    require(
+        media_type == "application/json",
+        rules.MEDIA_TYPE,
+        f"GET /v3/jobs/{any_job} -> {response.status_code}: asked for application/json, answered"
+        f" {media_type or '(no Content-Type)'!r}",
+        operation="getJob",
+        response=response,
+    )

@@ -1,4 +1,4 @@
-"""The AWS Import/Export suite's target, signing and jobs.
+"""The AWS Import/Export suite's target, signing, and the jobs it reads.
 
 The target is `--importexport-url` (a real endpoint; credentials from the usual AWS variables and
 files, as boto3 finds them) or else moto's server on 127.0.0.1 with the Import/Export backend
@@ -7,8 +7,15 @@ registered, one per session, reset after every test. `--importexport-mock-varian
 
 Requests are the query protocol's form posts (`POST /`, `Action=...&Version=2010-06-01&...`), signed
 with SigV4 under boto3's signing name `IngestionService` in us-east-1, so that a response is checked
-exactly as it came off the wire. Against a real endpoint the suite only calls GetStatus and ListJobs
-(on `--importexport-job` ids) and never creates, updates or cancels a job.
+exactly as it came off the wire.
+
+Against a real endpoint the suite only reads (GetStatus and ListJobs) and never creates, updates or
+cancels a job. The jobs it reads come from the options: `--importexport-job` (any jobs of the account;
+without it, the first jobs ListJobs lists), `--importexport-canceled-job` (a job canceled with
+CancelJob; without it, a job ListJobs marks IsCanceled) and `--importexport-expired-job`. A check whose
+job is not there is *not verified*, naming the option. On the embedded mock the same jobs are
+provisioned through the backend (`mocks.importexport.backend()`: jobs created with a script, the clock
+advanced) and over the wire with boto3 (CreateJob, CancelJob), so the embedded run verifies everything.
 """
 
 from __future__ import annotations
@@ -21,22 +28,34 @@ import boto3
 import botocore.session
 import pytest
 import requests
-from botocore.auth import SigV4Auth
+from botocore.auth import SigV2Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from botocore.exceptions import BotoCoreError, ClientError
 
 import mocks
 from conftest import option_value
 from mocks import importexport as importexport_mock
 from mocks.importexport import ImportExportBackend, ImportExportServer
 from mocks.pytest_plugin import mock_variant
-from suites.common import Target, check_response
+from suites.common import PoliteSession, Target, not_verified, politeness
 
 API_VERSION = "2010-06-01"
 SIGNING_NAME, SIGNING_REGION = "IngestionService", "us-east-1"
 # The AWS documentation's example key pair: the embedded server accepts any key and never checks signatures.
 EMBEDDED_CREDENTIALS = Credentials("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 IMPORT_MANIFEST = "manifestVersion:2.0\ngenerator:jobcontract\nbucket:jobcontract-import\ndeviceId:49382\n"
+EXPIRES_AFTER = 30 * 86400  # "Your job expires after 30 days" (the mock's `expires` script)
+DISCOVERED_JOBS = 5  # jobs of the account's first ListJobs page read when no --importexport-job is named
+# What a provider's account holds, provisioned on the embedded mock: a job of each kind of life GetStatus
+# shows (a device in the post, data loading, the device back after a load with and without errors, a broken
+# device), so that the rules between answers are checked on every kind.
+EMBEDDED_JOB_SCRIPTS: tuple[tuple[str, ...], ...] = (
+    ("AtAWS/InProgress",),
+    ("Returned/SuccessWithErrors",),
+    ("Returned/Complete",),
+    ("Returned/DeviceError",),
+)
 
 
 class SigV4(requests.auth.AuthBase):
@@ -57,9 +76,24 @@ class SigV4(requests.auth.AuthBase):
         return prepared
 
 
+class Unsigned(requests.auth.AuthBase):
+    """No signature at all (instead of the session's SigV4)."""
+
+    def __call__(self, prepared: requests.PreparedRequest) -> requests.PreparedRequest:
+        return prepared
+
+
+def sigv2_fields(url: str, credentials: Credentials, fields: dict[str, str]) -> dict[str, str]:
+    """`fields` with the Developer Guide's Signature Version 2 fields added, signed for a POST to `url`
+    (AWSAccessKeyId, SignatureVersion 2, SignatureMethod HmacSHA256, Timestamp, Signature)."""
+    request = AWSRequest(method="POST", url=url, data=dict(fields))
+    SigV2Auth(credentials).add_auth(request)
+    return dict(request.data)  # type: ignore[arg-type]
+
+
 @dataclass
 class ImportExportTarget(Target):
-    """A Target whose embedded mock is moto's server; `backend` is its Python control API."""
+    """A Target whose embedded mock is moto's server; `backend` provisions jobs on it."""
 
     credentials: Credentials = EMBEDDED_CREDENTIALS
     moto: ImportExportServer | None = None
@@ -71,12 +105,9 @@ class ImportExportTarget(Target):
 
     @property
     def backend(self) -> ImportExportBackend:
-        """The default account's backend (jobs, clock); skips the test against a real endpoint."""
-        if self.moto is None:
-            pytest.skip(
-                "needs the mock's control API (jobs created with a script, the clock, revoked keys);"
-                f" importexport is checked against the real endpoint {self.base_url}"
-            )
+        """The embedded mock's backend of the default account, to provision what a provider supplies (jobs
+        with a script, the clock). Only for the embedded mock: a provider check asks `embedded` first."""
+        assert self.moto is not None, "the backend is the embedded mock's; a real endpoint has none"
         return importexport_mock.backend()  # fetched afresh: moto replaces backends when it resets
 
     @property
@@ -92,7 +123,7 @@ class ImportExportTarget(Target):
         return self.post("GetStatus", JobId=job_id, **params)
 
     def client(self) -> Any:
-        """boto3's own client for the target (used for ListJobs and, on the mock, CreateJob/CancelJob)."""
+        """boto3's own client for the target (ListJobs; on the mock also CreateJob and CancelJob)."""
         if self._client is None:
             self._client = boto3.client(
                 "importexport",
@@ -106,8 +137,15 @@ class ImportExportTarget(Target):
 
     def create_job(self, manifest: str = IMPORT_MANIFEST, job_type: str = "Import") -> str:
         """CreateJob over the wire, on the embedded mock only (a real account is never changed)."""
-        self.backend  # noqa: B018 - skips against a real endpoint
+        assert self.embedded, "the suite never creates a job on a real endpoint"
         return str(self.client().create_job(JobType=job_type, Manifest=manifest, ValidateOnly=False)["JobId"])
+
+    def listed_jobs(self, max_jobs: int = DISCOVERED_JOBS) -> list[dict[str, Any]]:
+        """The account's newest jobs on ListJobs' first page; none if ListJobs fails (its own test says why)."""
+        try:
+            return list(self.client().list_jobs(MaxJobs=max_jobs).get("Jobs", []))
+        except (BotoCoreError, ClientError):
+            return []
 
 
 @pytest.fixture(scope="session")
@@ -116,10 +154,10 @@ def importexport_server(pytestconfig: pytest.Config) -> Iterator[ImportExportSer
     variant = mock_variant(pytestconfig, "importexport")
     answer_with = None
     if variant:
-        known = mocks.variants("importexport")
-        if variant not in known:
-            raise pytest.UsageError(f"importexport has no variant {variant!r}; its variants are {', '.join(known)}")
-        answer_with = known[variant]
+        try:
+            answer_with = mocks.variant_class("importexport", variant)
+        except ValueError as error:
+            raise pytest.UsageError(str(error)) from None
     previous = importexport_mock.serve_with(answer_with or importexport_mock.ImportExportResponse)
     with ImportExportServer() as server:
         yield server
@@ -138,7 +176,8 @@ def importexport(pytestconfig: pytest.Config, request: pytest.FixtureRequest) ->
             )
         frozen = credentials.get_frozen_credentials()
         signed = Credentials(frozen.access_key, frozen.secret_key, frozen.token)
-        target = ImportExportTarget("importexport", str(url).rstrip("/"), credentials=signed)
+        session = PoliteSession(politeness(pytestconfig))
+        target = ImportExportTarget("importexport", str(url).rstrip("/"), session=session, credentials=signed)
     else:
         server: ImportExportServer = request.getfixturevalue("importexport_server")
         target = ImportExportTarget("importexport", server.url, moto=server)
@@ -161,22 +200,49 @@ def named_jobs(pytestconfig: pytest.Config) -> list[str]:
 
 @pytest.fixture
 def existing_jobs(importexport: ImportExportTarget, named_jobs: list[str]) -> list[str]:
-    """Jobs to read: the named ones, or on the mock one created over the wire."""
+    """Jobs to read: the named ones; on the mock one created over the wire and one of each kind of life
+    (EMBEDDED_JOB_SCRIPTS); else the newest jobs ListJobs lists. Not verified when there are none."""
     if named_jobs:
         return named_jobs
-    if not importexport.embedded:
-        pytest.skip(f"name jobs of {importexport.base_url} with --importexport-job to check them")
-    return [importexport.create_job()]
+    if importexport.embedded:
+        backend = importexport.backend
+        scripted = [backend.create_job("Import", IMPORT_MANIFEST, script=list(s)).job_id for s in EMBEDDED_JOB_SCRIPTS]
+        return [importexport.create_job(), *scripted]
+    listed = [str(job["JobId"]) for job in importexport.listed_jobs()]
+    if not listed:
+        not_verified(f"needs jobs of the account at {importexport.base_url} (ListJobs lists none)", "importexport_job")
+    return listed
 
 
-class Unsigned(requests.auth.AuthBase):
-    """No signature at all (instead of the session's SigV4)."""
+@pytest.fixture
+def canceled_job(importexport: ImportExportTarget, pytestconfig: pytest.Config) -> str:
+    """A job canceled with CancelJob: `--importexport-canceled-job`; on the mock one created and canceled
+    over the wire a day ago (the mock's retention, so it answers CanceledJobIdException); else one that
+    ListJobs marks IsCanceled. Not verified when there is none."""
+    named = option_value(pytestconfig, "importexport_canceled_job")
+    if named:
+        return str(named)
+    if importexport.embedded:
+        job_id = importexport.create_job()
+        importexport.client().cancel_job(JobId=job_id)
+        importexport.backend.advance(importexport.backend.retention_seconds)
+        return job_id
+    listed = [str(job["JobId"]) for job in importexport.listed_jobs() if job.get("IsCanceled") is True]
+    if not listed:
+        not_verified("needs a job canceled with CancelJob (ListJobs lists none)", "importexport_canceled_job")
+    return listed[0]
 
-    def __call__(self, prepared: requests.PreparedRequest) -> requests.PreparedRequest:
-        return prepared
 
-
-def read_status(importexport: ImportExportTarget, job_id: str | None, **params: Any) -> tuple[int, dict[str, Any]]:
-    """GetStatus over the wire, checked against the contract: (HTTP status, body as boto3 parses it)."""
-    response = importexport.get_status(job_id, **params)
-    return response.status_code, check_response("importexport", "GetStatus", response)
+@pytest.fixture
+def expired_job(importexport: ImportExportTarget, pytestconfig: pytest.Config) -> str:
+    """An expired job: `--importexport-expired-job`; on the mock one whose device never came, a day after
+    it expired (the mock's retention, so it answers ExpiredJobIdException). Not verified otherwise."""
+    named = option_value(pytestconfig, "importexport_expired_job")
+    if named:
+        return str(named)
+    if importexport.embedded:
+        backend = importexport.backend
+        job = backend.create_job("Import", IMPORT_MANIFEST, script="expires")  # no device within 30 days
+        backend.advance(EXPIRES_AFTER + backend.retention_seconds)
+        return job.job_id
+    not_verified("needs an expired job", "importexport_expired_job")

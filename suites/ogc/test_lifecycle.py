@@ -1,128 +1,105 @@
-"""A job's life as its polls show it: states only move forward, terminal states stay terminal,
-created <= started <= finished, progress is an integer 0..100 that never decreases, links are well
-formed (OGC 18-062r2 statusCode.yaml, /rec/core/job-status, link.yaml)."""
+"""A job's life as its polls show it, on any server: the suite executes --ogc-process asynchronously,
+polls the job in real time to its first terminal answer (within a bounded budget; the embedded mock's clock
+is moved instead of waited for), then polls it REPOLLS more times. The failing job of
+--ogc-failing-process lives the same rules when it is given. Each rule is its own test (suites/ogc/rules.py)."""
 
 from __future__ import annotations
 
-import itertools
-import time
-from datetime import datetime
-from typing import Any
-from urllib.parse import urlsplit
-
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from suites.common import Target, check_response, lifecycle_scripts
+from suites.common import require
+from suites.ogc import rules
+from suites.ogc.jobs import REPOLLS, History
 
-RANK = {"accepted": 0, "running": 1, "successful": 2, "failed": 2, "dismissed": 2}
-TERMINAL = {"successful", "failed", "dismissed"}
-STATE_ORDER = "OGC 18-062r2 statusCode.yaml (accepted -> running -> successful | failed | dismissed)"
-JOB_STATUS = "OGC 18-062r2 /rec/core/job-status"
-LINKS = "OGC 18-062r2 link.yaml"
-POLL_BUDGET = 20  # polls of a real server, 0.5 s apart
+FAILED = "OGC 18-062r2 statusCode.yaml (failed)"
+END_OPTIONS = ("ogc_process", "ogc_inputs")
 
 
-def _moment(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+@pytest.mark.requirement("OGC 18-062r2", "/req/core/job-success")
+def test_every_poll_answers_as_documented(histories: list[History]) -> None:
+    for history in histories:
+        rules.check_documented(history.polls)
 
 
-def check_lifecycle(polls: list[dict[str, Any]]) -> None:
-    """Every property a sequence of statusInfo bodies of one job must have."""
-    for before, after in itertools.pairwise(polls):
-        moved = f"{before['status']} -> {after['status']}"
-        assert RANK[after["status"]] >= RANK[before["status"]], f"{STATE_ORDER}: the state went back: {moved}"
-        if before["status"] in TERMINAL:
-            assert after["status"] == before["status"], f"{STATE_ORDER}: a terminal state changed: {moved}"
-        for member in ("created", "started", "finished"):
-            if member in before:
-                assert after.get(member) == before[member], f"{JOB_STATUS}: {member} changed between polls ({moved})"
-        if "progress" in before and "progress" in after:
-            assert after["progress"] >= before["progress"], (
-                f"{JOB_STATUS}: progress went back from {before['progress']} to {after['progress']}"
-            )
-        if "updated" in before and "updated" in after:
-            assert _moment(after["updated"]) >= _moment(before["updated"]), f"{JOB_STATUS}: updated went back"
-    for body in polls:
-        times = [(m, _moment(body[m])) for m in ("created", "started", "finished") if m in body]
-        for (first, a), (second, b) in itertools.pairwise(times):
-            assert a <= b, f"{JOB_STATUS}: {first} {body[first]} is after {second} {body[second]}"
-        if body["status"] in TERMINAL - {"dismissed"} and "started" in body:
-            assert "finished" in body, f"{JOB_STATUS}: a {body['status']} job that started has no finished time"
-        if "progress" in body:
-            assert isinstance(body["progress"], int) and 0 <= body["progress"] <= 100
-        for link in body.get("links", []):
-            parts = urlsplit(link["href"])
-            assert link["href"] and " " not in link["href"], f"{LINKS}: href {link['href']!r} is not a URI"
-            assert not parts.scheme or parts.scheme in ("http", "https"), f"{LINKS}: href {link['href']!r}"
+@pytest.mark.requirement("OGC 18-062r2", "/req/core/job-success")
+def test_every_poll_answers_the_job_asked_for(histories: list[History]) -> None:
+    for history in histories:
+        rules.check_job_answered(history.polls, history.job_id)
 
 
-def poll(ogc: Target, job_id: str) -> dict[str, Any]:
-    response = ogc.request("GET", f"/jobs/{job_id}", headers={"Accept": "application/json"})
-    body = check_response("ogc", "getStatus", response)
-    assert response.status_code == 200, (
-        f"OGC 18-062r2 /req/core/job-success: a live job answered {response.status_code}"
-    )
-    return body  # type: ignore[no-any-return]
+@pytest.mark.requirement("OGC 18-062r2", "statusCode.yaml (states only move forward)")
+def test_states_only_move_forward(histories: list[History]) -> None:
+    for history in histories:
+        rules.check_states_move_forward(history.until_end)
 
 
-@pytest.mark.requirement(
-    "OGC 18-062r2", "/rec/core/job-status (statusCode.yaml: accepted -> running -> successful | failed | dismissed)"
-)
-def test_an_executed_job_lives_a_consistent_life(ogc: Target, new_job: str) -> None:
-    """On the mock the clock is advanced between polls; a real server is polled in real time."""
-    polls = [poll(ogc, new_job)]
-    for _ in range(POLL_BUDGET):
-        if polls[-1]["status"] in TERMINAL:
-            break
-        if ogc.server is not None:
-            ogc.server.app.advance(1.5)
-        else:
-            time.sleep(0.5)
-        polls.append(poll(ogc, new_job))
-    check_lifecycle(polls)
-    if ogc.server is not None:
-        assert polls[-1]["status"] == "successful", [p["status"] for p in polls]
-        assert {p["status"] for p in polls} == {"accepted", "running", "successful"}
+@pytest.mark.requirement("OGC 18-062r2", "statusCode.yaml (a terminal state is final)")
+def test_a_terminal_state_is_final(histories: list[History]) -> None:
+    """Polled REPOLLS more times after its first terminal answer, the job shows that state every time."""
+    for history in histories:
+        history.require_end(*END_OPTIONS)
+        assert len(history.polls) - history.end >= REPOLLS + 1  # type: ignore[operator]
+        rules.check_terminal_is_final(history.polls)
 
 
-@pytest.mark.requirement(
-    "OGC 18-062r2", "/rec/core/job-status (statusCode.yaml: accepted -> running -> successful | failed | dismissed)"
-)
-@pytest.mark.control
-@settings(max_examples=25, deadline=None)
-@given(
-    steps=lifecycle_scripts(("accepted", "running"), ("successful", "failed", "dismissed")),
-    advances=st.lists(st.sampled_from([0, 0.5, 1, 3, 3600]), min_size=1, max_size=12),
-)
-def test_any_scripted_life_keeps_the_rules(ogc: Target, steps: list[dict[str, Any]], advances: list[float]) -> None:
-    app = ogc.control
-    job_id = app.create_job(steps)
-    polls = []
-    for seconds in advances:
-        app.advance(seconds)
-        polls.append(poll(ogc, job_id))
-    check_lifecycle(polls)
-    scripted = [step["state"] for step in steps]
-    seen = [p["status"] for p in polls]
-    assert all(state in scripted for state in seen), f"states {seen} are not in the script {scripted}"
-    app.reset()
+@pytest.mark.requirement("OGC 18-062r2", "/rec/core/job-status")
+def test_created_started_finished_are_in_order(histories: list[History]) -> None:
+    for history in histories:
+        rules.check_times_in_order(history.polls)
 
 
-@pytest.mark.requirement(
-    "OGC 18-062r2", "/rec/core/job-status (statusCode.yaml: accepted -> running -> successful | failed | dismissed)"
-)
-@pytest.mark.control
-def test_a_simulated_hour_passes_without_waiting(ogc: Target) -> None:
-    app = ogc.control
-    job_id = app.create_job([{"state": "accepted", "seconds": 60}, {"state": "running", "seconds": 3600}, "successful"])
-    polls = [poll(ogc, job_id)]
-    for _ in range(4):
-        app.advance(1000)
-        polls.append(poll(ogc, job_id))
-    check_lifecycle(polls)
-    assert [p["status"] for p in polls] == ["accepted", "running", "running", "running", "successful"]
-    assert _moment(polls[-1]["finished"]) - _moment(polls[-1]["created"]) == _moment("2000-01-01T01:01:00Z") - _moment(
-        "2000-01-01T00:00:00Z"
+@pytest.mark.requirement("OGC 18-062r2", "/rec/core/job-status")
+def test_created_started_finished_never_change(histories: list[History]) -> None:
+    for history in histories:
+        rules.check_times_never_change(history.polls)
+
+
+@pytest.mark.requirement("OGC 18-062r2", "/rec/core/job-status")
+def test_updated_never_goes_back(histories: list[History]) -> None:
+    for history in histories:
+        rules.check_updated_never_goes_back(history.polls)
+
+
+@pytest.mark.requirement("OGC 18-062r2", "/rec/core/job-status")
+def test_progress_never_decreases(histories: list[History]) -> None:
+    for history in histories:
+        rules.check_progress_never_decreases(history.polls)
+
+
+@pytest.mark.requirement("OGC 18-062r2", "/rec/core/job-status")
+def test_an_ended_job_says_when_it_finished(histories: list[History]) -> None:
+    for history in histories:
+        history.require_end(*END_OPTIONS)
+        rules.check_finished_when_ended(history.polls)
+
+
+@pytest.mark.requirement("OGC 18-062r2", "/rec/core/job-status")
+def test_the_process_id_is_the_process_executed(histories: list[History]) -> None:
+    for history in histories:
+        rules.check_process_id(history.polls, history.execution.process)
+
+
+@pytest.mark.requirement("OGC 18-062r2", "clause 5 link relation self")
+def test_the_self_link_points_at_the_job(histories: list[History]) -> None:
+    for history in histories:
+        rules.check_self_link(history.polls, history.job_id)
+
+
+@pytest.mark.requirement("OGC 18-062r2", "link.yaml")
+def test_links_are_well_formed(histories: list[History]) -> None:
+    for history in histories:
+        rules.check_links_well_formed(history.polls)
+
+
+@pytest.mark.requirement("OGC 18-062r2", "statusCode.yaml (failed)")
+def test_a_failing_job_ends_failed(failing_job: History) -> None:
+    """The job of --ogc-failing-process ends in status failed (its other rules are checked above)."""
+    end = failing_job.require_end("ogc_failing_process", "ogc_failing_inputs")
+    require(
+        end.status == "failed",
+        FAILED,
+        f"{failing_job.label} ended {end.status}, not failed"
+        " (if the process can succeed, name one that fails with --ogc-failing-process and --ogc-failing-inputs)",
+        operation="getStatus",
+        response=end.response,
     )
