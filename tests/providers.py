@@ -136,5 +136,12 @@ def counts(run: subprocess.CompletedProcess[str]) -> dict[str, int]:
 
 
 def skips(run: subprocess.CompletedProcess[str]) -> list[str]:
-    """The SKIPPED lines of a run made with -rs (run_suite gives it)."""
+    """The SKIPPED lines of a run made with -rs (run_suite gives it); one line may stand for several skips
+    with the same reason (`SKIPPED [7] file:line: reason`)."""
     return [line for line in run.stdout.splitlines() if line.startswith("SKIPPED")]
+
+
+def not_verified(run: subprocess.CompletedProcess[str]) -> int:
+    """How many checks of a run were not verified (the SKIPPED lines' counts)."""
+    found = (re.match(r"SKIPPED \[(\d+)\]", line) for line in skips(run) if "not verified: " in line)
+    return sum(int(match.group(1)) if match else 1 for match in found)
