@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -36,6 +37,10 @@ def _unreachable(where: str, url: str, error: requests.RequestException) -> str:
     return f"{where} {url}: cannot reach the server ({why}); check the URL and that the server is running"
 
 
+def _absent(option: str, name: object, url: str, answer: str) -> str:
+    return f"{option} {name!r} does not exist on {url} ({answer}): name one of its jobs"
+
+
 def _json(response: requests.Response) -> Any:
     try:
         return response.json()
@@ -57,7 +62,12 @@ def probe_ogc(url: str, value: Values) -> list[str]:
             f"{where} {url}: GET {url.rstrip('/')}/conformance answered {response.status_code} without conformsTo:"
             " give the API's landing URL, the one /conformance and /jobs are under"
         ]
-    return []
+    problems = []
+    for job_id in value("ogc_job") or []:
+        path = f"/jobs/{quote(str(job_id), safe='')}"
+        if _get(url.rstrip("/") + path, headers={"Accept": "application/json"}).status_code == 404:
+            problems.append(_absent("--ogc-job (JOBCONTRACT_OGC_JOB)", job_id, url, f"GET {path} answered 404"))
+    return problems
 
 
 def probe_cf(url: str, value: Values) -> list[str]:
@@ -86,12 +96,24 @@ def probe_cf(url: str, value: Values) -> list[str]:
         return [f"--cf-token (JOBCONTRACT_CF_TOKEN) was refused: GET /v3/jobs/{guid} answered 401{also}"]
     if job.status_code == 403:
         return ["--cf-token (JOBCONTRACT_CF_TOKEN) lacks the cloud_controller.read scope: jobs answer 403"]
-    if named and job.status_code == 404:
-        return [f"--cf-job (JOBCONTRACT_CF_JOB) {guid!r} does not exist on {url}: GET /v3/jobs/{guid} answered 404"]
-    return []
+    problems = []
+    for option, guids in (
+        ("--cf-job (JOBCONTRACT_CF_JOB)", value("cf_job") or []),
+        ("--cf-failed-job (JOBCONTRACT_CF_FAILED_JOB)", [value("cf_failed_job")] if value("cf_failed_job") else []),
+    ):
+        for named_guid in guids:
+            answer = (
+                job
+                if named_guid == guid
+                else _get(f"{url.rstrip('/')}/v3/jobs/{named_guid}", headers={"Authorization": f"Bearer {token}"})
+            )
+            if answer.status_code == 404:
+                problems.append(_absent(option, named_guid, url, f"GET /v3/jobs/{named_guid} answered 404"))
+    return problems
 
 
-def _clc_login(url: str, username: str, password: str, who: str) -> str | None:
+def _clc_login(url: str, username: str, password: str, who: str) -> str | dict[str, Any]:
+    """The login's body, or the problem with it."""
     response = _get(
         f"{url.rstrip('/')}/v2/authentication/login", method="POST", json={"username": username, "password": password}
     )
@@ -103,7 +125,7 @@ def _clc_login(url: str, username: str, password: str, who: str) -> str | None:
     body = _json(response)
     if response.status_code != 200 or not isinstance(body, dict) or "bearerToken" not in body:
         return f"the login of {who} was refused ({response.status_code}): check its user name and password"
-    return None
+    return body
 
 
 def probe_clc(url: str, value: Values) -> list[str]:
@@ -117,13 +139,20 @@ def probe_clc(url: str, value: Values) -> list[str]:
             problems.append(f"--clc-url needs a login: give both of {who} (or their JOBCONTRACT_ variables)")
             continue
         try:
-            problem = _clc_login(url, str(username), str(password), who)
+            login = _clc_login(url, str(username), str(password), who)
         except requests.RequestException as error:
             return [_unreachable("--clc-url (JOBCONTRACT_CLC_URL)", url, error)]
-        if problem:
-            problems.append(problem)
-            if "404" in problem:
+        if isinstance(login, str):
+            problems.append(login)
+            if "404" in login:
                 break
+        elif user_option == "clc_username":
+            headers = {"Authorization": f"Bearer {login['bearerToken']}", "Accept": "application/json"}
+            for status_id in value("clc_status_id") or []:
+                path = f"/v2/operations/{login.get('accountAlias')}/status/{quote(str(status_id), safe='')}"
+                if _get(url.rstrip("/") + path, headers=headers).status_code == 404:
+                    where = "--clc-status-id (JOBCONTRACT_CLC_STATUS_ID)"
+                    problems.append(_absent(where, status_id, url, f"GET {path} answered 404"))
     return problems
 
 
@@ -162,7 +191,17 @@ def probe_importexport(url: str, value: Values) -> list[str]:
         return [f"{where} {url}: ListJobs answered {status} {code}: give the Import/Export endpoint URL"]
     except (BotoCoreError, ValueError) as error:
         return [f"{where} {url}: ListJobs got no Import/Export answer ({type(error).__name__}): give its endpoint URL"]
-    return []
+    problems = []
+    named = [("importexport_job", job) for job in value("importexport_job") or []]
+    named += [(dest, value(dest)) for dest in ("importexport_canceled_job", "importexport_expired_job") if value(dest)]
+    for dest, job_id in named:
+        try:
+            client.get_status(JobId=str(job_id))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "InvalidJobIdException":
+                option = f"--{dest.replace('_', '-')} (JOBCONTRACT_{dest.upper()})"
+                problems.append(_absent(option, job_id, url, "GetStatus answered InvalidJobIdException"))
+    return problems
 
 
 PROBES: dict[str, Callable[[str, Values], list[str]]] = {

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from providers import credentials
 from serving import ROOT, Serving, run_suite, served
 
 from suites.gate import WaiverError, load_waivers, matches
@@ -81,6 +82,20 @@ def test_a_wrong_password_and_a_dead_server_are_both_named() -> None:
         )
     stopped_before_any_test(run, "the login of --clc-username/--clc-password was refused", f"{dead}: cannot reach")
     assert "not-the-password" not in run.stdout + run.stderr
+
+
+@pytest.mark.parametrize(
+    ("api", "option"),
+    [("ogc", "--ogc-job"), ("cf", "--cf-failed-job"), ("clc", "--clc-status-id")],
+)
+def test_a_named_job_that_does_not_exist_is_the_users_mistake(api: str, option: str) -> None:
+    """Not a 404 failure of the provider: the job named is not one of the server's."""
+    with served(api) as serving:
+        run = run_suite(api, *credentials(api, serving), f"{option}=no-such-job-anywhere")
+    stopped_before_any_test(
+        run, f"{option} (JOBCONTRACT_{option[2:].upper().replace('-', '_')}) 'no-such-job-anywhere'"
+    )
+    assert "does not exist on" in run.stderr
 
 
 def test_missing_aws_credentials_are_named(tmp_path: Path) -> None:
