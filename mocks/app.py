@@ -88,6 +88,9 @@ class Dialect:
     poll_operation: ClassVar[str]
     #: werkzeug rules whose endpoints are the contract's operationIds
     rules: ClassVar[tuple[Rule, ...]]
+    #: the API's own control verbs: rules relative to the control prefix whose endpoint `x` is answered by
+    #: the method `control_x(request, body, **params)`; a ScriptError it raises answers 400
+    control_rules: ClassVar[tuple[Rule, ...]] = ()
 
     def __init__(self, app: MockApp) -> None:
         self.app = app
@@ -163,6 +166,11 @@ class MockApp:
                 Rule(f"{CONTROL_PREFIX}/clock", endpoint="clock", methods=["GET", "POST"]),
                 Rule(f"{CONTROL_PREFIX}/reset", endpoint="reset", methods=["POST"]),
                 Rule(f"{CONTROL_PREFIX}/journal", endpoint="journal", methods=["GET"]),
+                # an API's own control verbs (CenturyLink's queued operations, say), under the same prefix
+                *(
+                    Rule(f"{CONTROL_PREFIX}{rule.rule}", endpoint=f"dialect:{rule.endpoint}", methods=rule.methods)
+                    for rule in dialect.control_rules
+                ),
             ],
             strict_slashes=False,
         )
@@ -350,6 +358,9 @@ class MockApp:
         try:
             endpoint, params = adapter.match(method=request.method)
             body = self._control_body(request)
+            if endpoint.startswith("dialect:"):
+                verb: Callable[..., Response] = getattr(self.dialect, f"control_{endpoint.removeprefix('dialect:')}")
+                return verb(request, body, **params)
             return getattr(self, f"_control_{endpoint}")(request, body, **params)
         except ScriptError as error:
             return _control_answer({"error": str(error)}, 400)
