@@ -15,6 +15,7 @@ import sys
 import threading
 from importlib import import_module
 from typing import Any
+from urllib.parse import urlsplit
 
 import contracts
 
@@ -39,12 +40,21 @@ def parse_ports(text: str) -> dict[str, int]:
     return ports
 
 
-def build_server(api: str, host: str, port: int, variant: str | None) -> Any:
+def public_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http:// or https:// URL with a host (and no query)")
+    return text.rstrip("/")
+
+
+def build_server(api: str, host: str, port: int, variant: str | None, public: str = "") -> Any:
     """The unstarted server of one mock, its jobs aging in real time."""
     if api in MOTO_BACKENDS:  # moto's own server with the backend registered
         return import_module(MOTO_BACKENDS[api]).serve(host, port, variant)
     # an event loop rather than pytest-httpserver: the same app, about ten times the throughput (bench/README.md)
-    return FastServer(make_app(api, variant, clock=Clock(frozen=False)), host, port, access_log=True)
+    app = make_app(api, variant, clock=Clock(frozen=False))
+    app.public_url = public
+    return FastServer(app, host, port, access_log=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,6 +81,14 @@ def main(argv: list[str] | None = None) -> int:
         help="seed jobs from a scenario file (YAML or JSON, contracts/scenario.schema.json); repeatable",
     )
     serve.add_argument("--variant", default=None, help="serve a deliberately faulty variant (for demos)")
+    serve.add_argument(
+        "--public-url",
+        type=public_url,
+        default=None,
+        metavar="URL",
+        help="the base of every link and Location the mock hands out, when clients reach it elsewhere than where"
+        " it listens (a proxy, a published port); by default links follow each request's Host or Forwarded header",
+    )
     args = parser.parse_args(argv)
 
     if args.api == ALL:
@@ -78,8 +96,12 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--port is for a single API; with --api all give --ports API=PORT,...")
         if args.variant:
             parser.error("--variant is for a single API (variant names are per API)")
+        if args.public_url:
+            parser.error("--public-url is one mock's address; with --api all, links follow each request's Host")
         ports = {api: args.ports.get(api, 0) for api in SERVABLE}
     else:
+        if args.public_url and args.api in MOTO_BACKENDS:
+            parser.error(f"--public-url is for {', '.join(DIALECTS)}; the {args.api} mock follows each request's Host")
         if args.ports and set(args.ports) != {args.api}:
             parser.error(f"--ports names other APIs than {args.api}; use --port")
         ports = {args.api: args.port if args.port is not None else args.ports.get(args.api, 0)}
@@ -88,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         scenarios = {path: load_scenario(path) for path in args.scenario}
         for api, port in ports.items():
-            servers[api] = build_server(api, args.host, port, args.variant)
+            servers[api] = build_server(api, args.host, port, args.variant, args.public_url or "")
         seeded: dict[str, list[str]] = {}
         for path, scenario in scenarios.items():
             for api, jobs in scenario.items():

@@ -145,9 +145,13 @@ class Dialect:
 class MockApp:
     """An API mock: dialect + engine + control API + Prefer selector, as a werkzeug application."""
 
-    def __init__(self, dialect: type[Dialect], engine: Engine | None = None, base_url: str = "") -> None:
+    def __init__(
+        self, dialect: type[Dialect], engine: Engine | None = None, base_url: str = "", public_url: str = ""
+    ) -> None:
         self.engine = engine or Engine()
-        self.base_url = base_url.rstrip("/")
+        self._bound_url = base_url.rstrip("/")
+        #: where clients reach the mock when that is not where it listens (a proxy, a container's published port)
+        self.public_url = public_url.rstrip("/")
         self.dialect = dialect(self)
         self.contract = contracts.load(self.dialect.api)
         self._answer = threading.local()  # per request thread: the faults planned for this answer
@@ -225,6 +229,30 @@ class MockApp:
     def status_url(self, job_id: str) -> str:
         return self.dialect.status_url(job_id)
 
+    # -- where clients reach the mock ------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        """The base of every link and Location: `--public-url` if given, else what the request being answered
+        was sent to (`Forwarded`, `X-Forwarded-Proto`/`-Host`, `Host`), else where the server listens. A mock
+        bound to 0.0.0.0 hands a client in another container links it can follow."""
+        if self.public_url:
+            return self.public_url
+        request: Request | None = getattr(self._answer, "request", None)
+        if request is None:
+            return self._bound_url
+        return request_base_url(
+            request.headers.get("Forwarded"),
+            request.headers.get("X-Forwarded-Proto"),
+            request.headers.get("X-Forwarded-Host"),
+            request.headers.get("Host"),
+            request.scheme,
+            self._bound_url,
+        )
+
+    @base_url.setter
+    def base_url(self, value: str) -> None:
+        self._bound_url = value.rstrip("/")
+
     # -- serving ---------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         return self.handle(Request(environ))(environ, start_response)
@@ -244,6 +272,7 @@ class MockApp:
         started = time.monotonic()
         plan = self._answer
         plan.delay = plan.dribble = 0.0
+        plan.request = request  # links in the answer are built from where this request was sent
         try:
             if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
                 response = self._handle_control(request)
@@ -256,6 +285,8 @@ class MockApp:
             log.exception("unscripted error answering %s %s", request.method, request.path)
             response = self.dialect.error(request, 500, "internal error in the mock (unscripted)")
             response.headers["X-Jobcontract-Unscripted"] = "true"
+        finally:
+            plan.request = None
         self._record(request, response, started)
         return Answer(response, plan.delay, plan.dribble)
 
@@ -494,6 +525,35 @@ class MockApp:
             raise requests.exceptions.ConnectionError("connection dropped by a scripted fault") from None
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
         return response.status_code, headers, response.get_data()
+
+
+_HOST = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
+
+
+@functools.lru_cache(maxsize=1024)
+def request_base_url(
+    forwarded: str | None,
+    forwarded_proto: str | None,
+    forwarded_host: str | None,
+    host: str | None,
+    scheme: str,
+    bound: str,
+) -> str:
+    """The base URL a client used: RFC 7239 `Forwarded` (its first hop), else `X-Forwarded-Proto` and
+    `-Host`, else `Host`; `bound` when none names a well-formed host (a value that is not one is ignored)."""
+    if forwarded:
+        first = dict(part.strip().split("=", 1) for part in forwarded.split(",", 1)[0].split(";") if "=" in part)
+        proto, named = first.get("proto", "").strip('"').lower(), first.get("host", "").strip('"')
+        if named and _HOST.match(named):
+            return f"{proto if proto in ('http', 'https') else scheme}://{named}"
+    if forwarded_host:
+        named = forwarded_host.split(",", 1)[0].strip()
+        proto = (forwarded_proto or "").split(",", 1)[0].strip().lower()
+        if _HOST.match(named):
+            return f"{proto if proto in ('http', 'https') else scheme}://{named}"
+    if host and _HOST.match(host) and not host.startswith(("0.0.0.0", "[::]")):
+        return f"{scheme}://{host}"
+    return bound
 
 
 def _control_answer(body: Any, status: int = 200) -> Response:
