@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import requests
 import yaml
 from serving import Serving
 
 from mocks.cf import NO_READ_SCOPE_TOKEN, VALID_TOKEN
 from mocks.clc import DEFAULT_USER, OTHER_USER
+from mocks.control import Control
 
 # the AWS documentation's example key pair: the served Import/Export mock takes any key
 AWS_KEY, AWS_SECRET = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -76,9 +76,7 @@ def credentials(api: str, serving: Serving) -> list[str]:
 
 
 def _control_job(serving: Serving, script: list[Any], **attributes: Any) -> str:
-    response = requests.post(f"{serving.control}/jobs", json={"script": script, "attributes": attributes}, timeout=10)
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
+    return Control(serving.control).create_job(script, **attributes)
 
 
 def _importexport_client(url: str) -> Any:
