@@ -173,16 +173,31 @@ def test_update_job_before_the_transfer_starts(client: Any) -> None:
         client.update_job(JobId=job_id, Manifest=MANIFEST, JobType="Import", ValidateOnly=False)
 
 
-def test_shipping_label_and_export_jobs(client: Any) -> None:
+def test_shipping_label_and_export_jobs(client: Any, endpoint: str | None) -> None:
     job_id = create(client, EXPORT_MANIFEST, "Export")
     assert client.get_status(JobId=job_id)["JobType"] == "Export"
     label = client.get_shipping_label(
         jobIds=[job_id], name="Jane Roe", street1="1 Main St", city="Seattle", country="US"
     )
-    assert label["ShippingLabelURL"].startswith("https://") and job_id in label["ShippingLabelURL"]
+    # a URL on the host the request reached (tests/test_importexport_serve.py fetches it from `serve`)
+    host = endpoint or "https://importexport.amazonaws.com"
+    assert label["ShippingLabelURL"].startswith(f"{host}/shipping-labels/")
     validated = client.create_job(JobType="Export", Manifest=EXPORT_MANIFEST, ValidateOnly=True)
     assert "JobId" not in validated and validated["WarningMessage"]
     assert [job["JobId"] for job in client.list_jobs()["Jobs"]] == [job_id]
+
+
+def test_in_process_the_documents_resolve_through_mock_aws() -> None:
+    """In-process, the artifact and label URLs (on importexport.amazonaws.com) are answered by the mock too."""
+    importexport.register()
+    with mock_aws():
+        client = client_for(None)
+        created = client.create_job(JobType="Import", Manifest=MANIFEST, ValidateOnly=False)
+        label = client.get_shipping_label(jobIds=[created["JobId"]])["ShippingLabelURL"]
+        for url in (created["ArtifactList"][0]["URL"], label):
+            fetched = requests.get(url, timeout=10)
+            assert fetched.status_code == 200 and fetched.headers["Content-Type"] == "application/pdf", url
+            assert fetched.content.startswith(b"%PDF-") and created["JobId"].encode() in fetched.content
 
 
 def _expire(client: Any) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The Import/Export suite as a provider meets it: against `python -m mocks serve --api importexport`, a
-moto server in another process treated as a real endpoint (`--importexport-url`, any AWS key). It has no
-HTTP control API, so its account is set up as a provider's is: jobs in the states a provider's account
-holds are seeded with `--scenario`, and a canceled job is created and canceled over the wire with boto3.
+moto server in another process treated as a real endpoint (`--importexport-url`, any AWS key). Its account
+is set up as a provider's is, without the mock's control API: jobs in the states a provider's account holds
+are seeded with `--scenario`, and a canceled job is created and canceled over the wire with boto3.
 
 (a) URL and credentials only: the suite passes; every check it cannot make is *not verified* and names the
 option that would verify it; on an account that holds jobs (found with ListJobs) at least 70% of the

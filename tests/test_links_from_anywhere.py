@@ -97,3 +97,27 @@ def test_the_first_forwarded_hop_wins_and_a_bad_proto_is_not_used() -> None:
     assert request_base_url(forwarded, None, None, "h:1", "http", "http://b") == "https://first.example"
     assert request_base_url("proto=gopher;host=x.example", None, None, None, "http", "b") == "http://x.example"
     assert request_base_url(None, None, None, "0.0.0.0:8080", "http", "http://127.0.0.1:1") == "http://127.0.0.1:1"
+
+
+def test_the_import_export_documents_follow_the_request_too() -> None:
+    """CreateJob's ArtifactList URL, from a SigV2 form post (the service's own query protocol)."""
+    fields = {
+        "Action": "CreateJob",
+        "Version": "2010-06-01",
+        "JobType": "Import",
+        "Manifest": "manifestVersion:2.0\ndeviceId:1\nbucket:b\n",
+        "ValidateOnly": "false",
+        "AWSAccessKeyId": "AKIAIOSFODNN7EXAMPLE",
+        "SignatureVersion": "2",
+        "SignatureMethod": "HmacSHA256",
+        "Signature": "not-checked-by-the-mock",
+        "Timestamp": "2010-03-28T20:27:35Z",
+    }
+    forwarded = {"X-Forwarded-Host": "ie.example.test", "X-Forwarded-Proto": "https"}
+    with served("importexport") as importexport:
+        answer = requests.post(f"{importexport.url}/", data=fields, headers=forwarded, timeout=10)
+        assert answer.status_code == 200, answer.text
+        url = answer.text.split("<URL>", 1)[1].split("</URL>", 1)[0]
+        assert url.startswith("https://ie.example.test/artifacts/"), url
+        document = requests.get(importexport.url + url.removeprefix("https://ie.example.test"), timeout=10)
+    assert document.status_code == 200 and document.headers["Content-Type"].startswith("application/pdf")

@@ -138,7 +138,7 @@ def test_the_example_scenarios_are_not_fixtures_of_an_api() -> None:
 def test_serve_all_prints_each_mock_and_each_seeded_job(workbench: Served) -> None:
     assert list(workbench.urls) == list(contracts.APIS)
     assert workbench.controls["ogc"] == workbench.urls["ogc"] + "/__jobcontract"
-    assert workbench.controls["importexport"] == workbench.urls["importexport"] + "/moto-api"
+    assert workbench.controls["importexport"] == workbench.urls["importexport"] + "/__jobcontract"
     assert f"ogc job fails-after-two-polls: {workbench.urls['ogc']}/jobs/fails-after-two-polls" in workbench.lines
     assert f"importexport job DEVER: GetStatus JobId=DEVER at {workbench.urls['importexport']}" in workbench.lines
     described = requests.get(workbench.controls["cf"], timeout=5)

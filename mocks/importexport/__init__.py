@@ -10,14 +10,21 @@ GetShippingLabel, with job progress on the shared lifecycle engine (see models.p
         importexport.advance(86400)      # a day passes for the default account's jobs
         client.get_status(JobId=job_id)  # the device is AtAWS now
 
-or point `endpoint_url` at moto's server (`ThreadedMotoServer`, `ImportExportServer`, or
-`python -m mocks serve --api importexport`). The control API is Python: `backend(account)` gives an
-account's backend, whose `create_job(..., script=...)` scripts a job's life (a name in `SCRIPTS` or
-steps `"<LocationCode>/<ProgressCode>"`) and `faults=...` its GetStatus faults, `inject_fault` adds
-one (a delay, a dropped connection, a dribbled answer; a request asks for its own with `Prefer:`),
-`advance(seconds)` moves its clock, `revoke_access_key` provokes the 403, and `retention_seconds`
-says how long a canceled or expired job stays visible.
-moto's own `POST /moto-api/reset` (or the end of `mock_aws`) forgets everything.
+or point `endpoint_url` at moto's server (`ImportExportServer`, `python -m mocks serve --api importexport`,
+or moto's stock `ThreadedMotoServer`). The Python control: `backend(account)` gives an account's backend,
+whose `create_job(..., script=...)` scripts a job's life (a name in `SCRIPTS` or steps
+`"<LocationCode>/<ProgressCode>"`) and `faults=...` its GetStatus faults, `inject_fault` adds one (a delay,
+a dropped connection, a dribbled answer; a request asks for its own with `Prefer:`), `advance(seconds)`
+moves its clock, `revoke_access_key` provokes the 403, and `retention_seconds` says how long a canceled or
+expired job stays visible. The same verbs over HTTP, for the default account, are the control API every
+mock serves under `/__jobcontract` (control.py: describe, jobs, faults, clock, reset, journal), on moto's
+server and in-process alike; moto's own `POST /moto-api/reset` (or the end of `mock_aws`) forgets
+everything too.
+
+The `ArtifactList` URLs and `ShippingLabelURL` an answer hands out are on the host the request reached
+and answer small PDFs (documents.py). `ImportExportServer` (what `serve` runs) takes every request that is
+not SigV4-signed for another service as Import/Export's, so a form post with another `Version` gets
+InvalidVersionException and an unknown `Action` InvalidParameterException, never S3's answer.
 
 moto has no plugin API, so `register()` makes four small registrations in moto's module-level tables
 (moto internals, tested on moto 5.2.x only, hence the pin in pyproject.toml):

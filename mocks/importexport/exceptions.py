@@ -64,10 +64,18 @@ class InvalidAccessKeyIdException(ImportExportError):
 
 
 class InvalidVersionException(ImportExportError):
+    """A client tool version (`APIVersion`) the service does not know, or (`api=True`) a query `Version`
+    other than the service's one API version: the model's "version is invalid" error serves both."""
+
     code = "InvalidVersionException"
 
-    def __init__(self, version: str) -> None:
-        super().__init__(f"The client tool version {shown(repr(version))} is invalid.")
+    def __init__(self, version: str, *, api: bool = False) -> None:
+        if api:
+            super().__init__(
+                f"The API version {shown(repr(version))} is invalid: AWS Import/Export's only version is 2010-06-01."
+            )
+        else:
+            super().__init__(f"The client tool version {shown(repr(version))} is invalid.")
 
 
 class UnableToCancelJobIdException(ImportExportError):

@@ -22,6 +22,9 @@ CancelJob; from then on it is "no longer valid" / "expired out of the system" an
 
 The engine's clock is frozen (tests advance it: `backend.advance(3600)`), unless `REAL_TIME` is set
 before the backend is created (`python -m mocks serve` does, so served jobs age in real time).
+
+Documents: a job's `ArtifactList` and GetShippingLabel's `ShippingLabelURL` are paths on the mock itself
+(`documents.py`); the wire side makes them absolute from the request's host, so a client can fetch them.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ from moto.core.base_backend import BackendDict, BaseBackend
 from moto.utilities.utils import PARTITION_NAMES
 
 from ..engine import Clock, Engine, Fault, Observation, ScriptError, Step, UnknownJob, parse_fault, parse_step
+from . import documents
+from .documents import ShippingLabel
 from .exceptions import (
     NOT_XML,
     CanceledJobIdException,
@@ -141,6 +146,7 @@ REQUIRED_ADDRESS_FIELDS = ("name", "street1", "city", "country")
 CLIENT_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.\d+)?")
 MANIFEST_LINE = re.compile(r"([A-Za-z][A-Za-z0-9_-]*)\s*:\s*(.*)")
 MANIFEST_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "2.0")
+SHIPPING_LABEL_LIMIT = 1000  # labels kept per account (the oldest go first): a long-running mock stays small
 
 
 def check_client_version(version: str | None) -> None:
@@ -202,6 +208,7 @@ class Job:
     addendum: str | None = None
     error_count: int = DEFAULT_ERROR_COUNT
     carrier: str = "UPS"
+    #: Description and URL of each artifact; the URLs are paths on the mock (the wire makes them absolute)
     artifacts: list[dict[str, str]] = field(default_factory=list)
 
     @property
@@ -274,6 +281,7 @@ class ImportExportBackend(BaseBackend):
         self.jobs: dict[str, Job] = {}
         self.retention_seconds: float = RETENTION_SECONDS
         self.revoked_access_keys: set[str] = set()
+        self.shipping_labels: dict[str, ShippingLabel] = {}
         self._random = random.Random(f"{account_id}/{region_name}")
 
     # -- control (Python only; moto's own /moto-api/reset clears everything) ---------------------------
@@ -340,7 +348,7 @@ class ImportExportBackend(BaseBackend):
         job.artifacts = [
             {
                 "Description": "Signature file and shipping instructions",
-                "URL": f"https://importexport-artifacts.s3.amazonaws.com/{job_id}/shipping-instructions.pdf",
+                "URL": documents.artifact_path(self.account_id, job_id),
             }
         ]
         if not validate_only:
@@ -447,7 +455,30 @@ class ImportExportBackend(BaseBackend):
             missing = [name for name in REQUIRED_ADDRESS_FIELDS if name not in given]
             if missing:
                 raise InvalidAddressException(f"The address is missing {', '.join(missing)}.")
-        return f"https://importexport-shipping-labels.s3.amazonaws.com/{'-'.join(job_ids)}/label.pdf"
+        label = ShippingLabel(tuple(job_ids), tuple(given.items()))
+        token = hashlib.sha1(repr(label).encode()).hexdigest()[:16]
+        self.shipping_labels.pop(token, None)  # newest last: the oldest label is the first to go
+        self.shipping_labels[token] = label
+        while len(self.shipping_labels) > SHIPPING_LABEL_LIMIT:
+            del self.shipping_labels[next(iter(self.shipping_labels))]
+        return documents.label_path(self.account_id, token)
+
+    # -- the documents behind the URLs ---------------------------------------------------------------
+    def artifact(self, job_id: str) -> bytes | None:
+        """The PDF of a job's signature file and shipping instructions (None: no such job)."""
+        job = self.jobs.get(job_id)
+        if job is None:
+            return None
+        return documents.instructions_pdf(job.job_id, job.job_type, job.signature_file, job.fields)
+
+    def shipping_label(self, token: str) -> bytes | None:
+        """The PDF of a label GetShippingLabel handed out (None: no such label)."""
+        label = self.shipping_labels.get(token)
+        if label is None:
+            return None
+        jobs = [self.jobs[job_id] for job_id in label.job_ids if job_id in self.jobs]
+        numbers = {job.job_id: job.tracking_number for job in jobs}
+        return documents.label_pdf(label, numbers, jobs[0].carrier if jobs else "UPS")
 
     # -- helpers -------------------------------------------------------------------------------------------
     def _script(self, script: str | Iterable[Any] | None) -> tuple[Step, ...]:

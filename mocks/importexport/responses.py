@@ -1,8 +1,13 @@
 """The wire side of the AWS Import/Export mock: query-protocol requests in, XML out, both through moto
 (its botocore-model parser and serializer), for SigV4 (boto3), SigV2 and unsigned form posts alike.
 
-Bad input always gets one of the service's own errors: a missing or unknown `Action` and a parameter
-that does not parse are InvalidParameterException / MissingParameterException, never a 500.
+Bad input always gets one of the service's own errors, never another service's answer nor a 500: a
+`Version` other than 2010-06-01 is InvalidVersionException, a missing `Action` or `Version`
+MissingParameterException, an unknown `Action` or a parameter that does not parse InvalidParameterException
+(the Developer Guide's error table; it has no InvalidAction).
+
+The URLs an answer hands out (`ArtifactList`, `ShippingLabelURL`) are made absolute from the request's
+host; `document` serves them. Every request is written to the account's journal (secrets redacted).
 """
 
 from __future__ import annotations
@@ -19,17 +24,21 @@ from moto.core.responses import ActionResult, BaseResponse
 from moto.core.serialize import never_return
 from moto.core.utils import get_service_model
 
+from ..app import REDACTED, SECRET_HEADERS, request_base_url
 from ..engine import Fault, ScriptError, dribbled_pieces, prefer_fault
+from . import documents
 from .exceptions import (
     ImportExportError,
     InvalidClientTokenIdException,
     InvalidJobIdException,
     InvalidParameterException,
+    InvalidVersionException,
     MissingParameterException,
     shown,
 )
 from .models import ADDRESS_FIELDS, ImportExportBackend, importexport_backends
 
+API_VERSION = "2010-06-01"
 OPERATIONS = frozenset(get_service_model("importexport").operation_names)
 SIGV4_CREDENTIAL = re.compile(r"Credential=([^/\s,]+)/")
 EXTRA_ADDRESS_FIELDS = ("street2", "street3")
@@ -60,11 +69,14 @@ class ImportExportResponse(BaseResponse):
         return str(given[0]) if given else None
 
     # -- request handling: only the query protocol's Action picks the operation ---------------------------
+    def _form_value(self, name: str) -> str:
+        value = self.querystring.get(name)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        return str(value or "")
+
     def _get_action(self) -> str:
-        action = self.querystring.get("Action")
-        if isinstance(action, list):
-            action = action[0] if action else None
-        return str(action or "")
+        return self._form_value("Action")
 
     def parse_parameters(self, request: Any) -> None:
         if self._get_action() not in OPERATIONS:
@@ -77,8 +89,22 @@ class ImportExportResponse(BaseResponse):
             self._unparsable = str(error) or type(error).__name__
 
     def call_action(self) -> Any:
+        started = time.monotonic()
+        status, headers, body, faults = self._answer()
+        self.backend.engine.record(
+            journal_entry(self.normalized_request, status, started, self._get_action(), any(f.drop for f in faults))
+        )
+        return self._with_faults(status, headers, body, faults)
+
+    def _answer(self) -> tuple[int, dict[str, Any], Any, list[Fault]]:
+        """The answer and the faults to carry out on it."""
         action = self._get_action()
+        version = self._form_value("Version")
         try:
+            if not version:
+                raise MissingParameterException("Version")
+            if version != API_VERSION:
+                raise InvalidVersionException(version, api=True)
             if not action:
                 raise MissingParameterException("Action")
             if action not in OPERATIONS:
@@ -90,9 +116,9 @@ class ImportExportResponse(BaseResponse):
         except ImportExportError as error:
             status, headers, body = self.serialized(ActionResult(error))
             headers, body = self._enrich_response(headers, body)
-            return status, headers, body
-        answered = super().call_action()
-        return self._with_faults(*answered, [*self._faults, *([requested] if requested else [])])
+            return status, headers, body, []
+        status, headers, body = super().call_action()
+        return status, headers, body, [*self._faults, *([requested] if requested else [])]
 
     def serialized(self, action_result: ActionResult) -> Any:
         error = action_result.result
@@ -146,6 +172,27 @@ class ImportExportResponse(BaseResponse):
         with contextlib.suppress(OSError):  # OSError: the client has gone already
             connection.shutdown(socket.SHUT_RDWR)  # werkzeug's write of the answer then fails, unseen
 
+    def _absolute(self, url: str) -> str:
+        """A path on the mock as a URL where the request was sent (Forwarded, X-Forwarded-*, Host), as the
+        other mocks build their links (mocks.app.request_base_url)."""
+        if not url.startswith("/"):
+            return url
+        request = self.normalized_request
+        bound = request.host_url.rstrip("/")
+        headers = request.headers
+        base = request_base_url(
+            headers.get("Forwarded"),
+            headers.get("X-Forwarded-Proto"),
+            headers.get("X-Forwarded-Host"),
+            headers.get("Host"),
+            bound.split("://", 1)[0],
+            bound,
+        )
+        return base + url
+
+    def _artifact_list(self, artifacts: list[dict[str, str]]) -> list[dict[str, str]]:
+        return [{**artifact, "URL": self._absolute(artifact["URL"])} for artifact in artifacts]
+
     def _required(self, name: str) -> Any:
         value = self._get_param(name)
         if value is None or value == "":
@@ -164,7 +211,7 @@ class ImportExportResponse(BaseResponse):
             addendum=self._get_param("ManifestAddendum"),
             access_key=self.request_access_key,
         )
-        result: dict[str, Any] = {"JobType": job.job_type, "ArtifactList": job.artifacts}
+        result: dict[str, Any] = {"JobType": job.job_type, "ArtifactList": self._artifact_list(job.artifacts)}
         if validate_only:
             result["WarningMessage"] = "ValidateOnly was set: the manifest is valid and no job was created."
         else:
@@ -178,6 +225,7 @@ class ImportExportResponse(BaseResponse):
         status, fault = self.backend.get_status(job_id, self.request_access_key)
         if fault is not None:
             self._faults.append(fault)
+        status["ArtifactList"] = self._artifact_list(status["ArtifactList"])
         return ActionResult(self.status_output(status))
 
     def status_output(self, status: dict[str, Any]) -> dict[str, Any]:
@@ -203,7 +251,7 @@ class ImportExportResponse(BaseResponse):
             validate_only=validate_only,
             access_key=self.request_access_key,
         )
-        result: dict[str, Any] = {"Success": True, "ArtifactList": job.artifacts}
+        result: dict[str, Any] = {"Success": True, "ArtifactList": self._artifact_list(job.artifacts)}
         if validate_only:
             result["WarningMessage"] = "ValidateOnly was set: the manifest is valid and the job was not changed."
         return ActionResult(result)
@@ -215,7 +263,7 @@ class ImportExportResponse(BaseResponse):
     def get_shipping_label(self) -> ActionResult:
         address = {name: self._get_param(name) for name in (*ADDRESS_FIELDS, *EXTRA_ADDRESS_FIELDS)}
         url = self.backend.get_shipping_label(self._get_param("jobIds"), address, self.request_access_key)
-        return ActionResult({"ShippingLabelURL": url})
+        return ActionResult({"ShippingLabelURL": self._absolute(url)})
 
 
 _response_class: type[ImportExportResponse] = ImportExportResponse
@@ -233,3 +281,47 @@ def answer(request: Any, full_url: str, headers: Any) -> Any:
     """moto's entry point (urls.py): hands the request to the class currently serving. (Not named
     `dispatch`: moto's server takes a function of that name for a bound classmethod.)"""
     return _response_class.dispatch(request, full_url, headers)
+
+
+def journal_entry(
+    request: Any, status: int | None, started: float, action: str = "", dropped: bool = False
+) -> dict[str, Any]:
+    """What the journal keeps of a request: the HTTP mocks' fields (`mocks/app.py`) and the query action."""
+    return {
+        "method": request.method,
+        "path": request.path,
+        "query": request.query_string.decode("latin-1"),
+        "headers": {k: REDACTED if k.lower() in SECRET_HEADERS else v for k, v in request.headers.items()},
+        "status": None if dropped else status,
+        "dropped": dropped,
+        "unscripted": status is not None and status >= 500,
+        "seconds": round(time.monotonic() - started, 6),
+        "action": action,
+    }
+
+
+def document(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], Any]:
+    """moto's entry point for the documents' URLs (urls.py): a job's artifact, a shipping label."""
+    started = time.monotonic()
+    path = request.path
+    artifact, label = documents.parse_artifact_path(path), documents.parse_label_path(path)
+    account_id = (artifact or label or ("", ""))[0]
+    backend = importexport_backends[account_id]["aws"] if account_id in importexport_backends else None
+    if request.method not in ("GET", "HEAD"):
+        body = "<Error><Code>MethodNotAllowed</Code><Message>The specified method is not allowed.</Message></Error>"
+        answered: tuple[int, dict[str, str], Any] = (
+            405,
+            {"Content-Type": "application/xml", "Allow": "GET, HEAD"},
+            body,
+        )
+    else:
+        content = None
+        if backend is not None:
+            content = backend.artifact(artifact[1]) if artifact else backend.shipping_label(label[1]) if label else None
+        if content is None:
+            answered = documents.no_such_key(path)
+        else:
+            answered = 200, {"Content-Type": documents.PDF, "Content-Length": str(len(content))}, content
+    if backend is not None:
+        backend.engine.record(journal_entry(request, answered[0], started))
+    return answered
