@@ -402,7 +402,7 @@ class MockApp:
 
     @staticmethod
     def _control_body(request: Request) -> dict[str, Any]:
-        if request.method != "POST" or not request.get_data():
+        if request.method not in ("POST", "PUT") or not request.get_data():
             return {}
         try:
             body = json.loads(request.get_data())
@@ -426,6 +426,10 @@ class MockApp:
                     "advance clock": f"POST {CONTROL_PREFIX}/clock",
                     "reset": f"POST {CONTROL_PREFIX}/reset",
                     "journal": f"GET {CONTROL_PREFIX}/journal",
+                    **{
+                        rule.endpoint: f"{'/'.join(sorted(rule.methods or ()))} {CONTROL_PREFIX}{rule.rule}"
+                        for rule in self.dialect.control_rules
+                    },
                 },
             }
         )

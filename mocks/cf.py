@@ -1,13 +1,33 @@
-"""Cloud Foundry v3 (Cloud Controller + the bit of UAA a client needs): jobs, login, an async delete.
+"""Cloud Foundry v3 (Cloud Controller + the bit of UAA a client needs): jobs, login, the resources jobs
+act on, and their asynchronous deletes.
 
 Routes:
 - `GET /v3/jobs/{guid}` (the contract's `getJob`): the job in its state, or CC's documented errors.
-- `GET /`: the global root with `cloud_controller_v2` (meta.version 2.x, for clients <= 1.37),
-  `cloud_controller_v3`, `login` and `uaa`, all pointing at this mock.
+- `GET /`: the global root with `cloud_controller_v3`, `login` and `uaa`, all pointing at this mock.
+  It has no `cloud_controller_v2` link (as Cloud Controller with `temporary_enable_v2: false`): the mock
+  serves no v2 endpoint, and every link it hands out resolves. cloudfoundry-client >= 1.38 needs none.
+- `GET /v3`: the v3 root (`RootController#v3_root`): `self` and the collections this mock serves
+  (`apps`, `service_instances`), each `{"href": ".../v3/<collection>"}` as CC writes them; CC's other
+  collections are left out, since the mock does not serve them. No token needed, as in CC.
 - `POST /oauth/token`: UAA's password and refresh_token grants for client `cf` (Basic `cf:`).
   The user is `admin` / `admin`. Access tokens expire after 599 s of the mock's clock, so advancing
   the clock takes a client through the 401 CF-InvalidAuthToken -> refresh -> retry path.
-- `DELETE /v3/apps/{guid}`: 202 with a `Location` header to a new `app.delete` job.
+- `GET /v3/apps`, `GET /v3/service_instances`: one page of records (query `page`, `per_page`, `names`,
+  `guids`, `order_by=-created_at`) with CC's `pagination` and its `first`/`last`/`next`/`previous` links.
+- `GET /v3/{collection}/{guid}`: a record of any collection a job links to (apps and service instances in
+  the shapes cloudfoundry-client reads; other collections, such as `spaces`, as `guid`, `name`, timestamps,
+  `metadata` and a `self` link); an unknown or deleted one answers 404 CF-ResourceNotFound 10010
+  ("App not found", ...), an unknown collection 404 CF-NotFound.
+- `DELETE /v3/apps/{guid}`, `DELETE /v3/service_instances/{guid}`: 202 with a `Location` header to a new
+  `app.delete` / `service_instance.delete` job (default script: PROCESSING 2 s, then COMPLETE); 404
+  CF-ResourceNotFound for a record that does not exist (any more).
+Reads need `cloud_controller.read`, deletes `cloud_controller.write` (401/403 as for jobs).
+
+Records: the mock starts with the apps `my-app` and `my-worker` and the service instance `my-db`
+(`SEEDED_RECORDS`, all in the space `SPACE_GUID`; restored by a reset). A job also brings the resource it
+links to into being (`resource_type` / `resource_guid`, or derived from its operation and id), so every
+link a job hands out resolves. A record is gone once a `*.delete` job on it is COMPLETE (the job then
+drops its resource link, as CC's JobPresenter does); before that, and after a FAILED delete, it is there.
 
 Tokens: `VALID_TOKEN` is always valid with read and write scopes (use it as `--cf-token` against
 `python -m mocks serve --api cf`); `NO_READ_SCOPE_TOKEN` is valid but has no
@@ -29,10 +49,10 @@ import re
 import threading
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
@@ -88,6 +108,41 @@ LINK_KEYS = {
 }
 ATTRIBUTES = frozenset({"operation", "resource_type", "resource_guid", "warnings", "errors"})
 
+SPACE_GUID = "2f35885d-0c9d-4423-83ad-fd05066f8576"  # the space every record is in (CC's docs example)
+SERVICE_PLAN_GUID = "5358d122-638e-11ea-afca-bf6e756684ac"
+# (collection, guid, name) of the records the mock starts with
+SEEDED_RECORDS = (
+    ("apps", "1cb006ee-fb05-47e1-b541-c34179ddc446", "my-app"),
+    ("apps", "02b4ec9b-94c7-4468-9c23-4e906191a0f8", "my-worker"),
+    ("service_instances", "c89b3280-fe8d-4aa0-a42e-44465bb1c61c", "my-db"),
+)
+LISTED_COLLECTIONS = ("apps", "service_instances")  # what `GET /v3` links to: the collections served
+DELETABLE = {"apps": "app", "service_instances": "service_instance"}  # collection -> resource_type of its delete
+# the collections jobs link to (reference cf.md 1.6): a record of one of them that does not exist is 404
+# CF-ResourceNotFound; any other collection is a route CC does not have (CF-NotFound)
+LINK_COLLECTIONS = frozenset(
+    {
+        "apps",
+        "spaces",
+        "organizations",
+        "buildpacks",
+        "droplets",
+        "packages",
+        "domains",
+        "routes",
+        "roles",
+        "users",
+        "security_groups",
+        "organization_quotas",
+        "space_quotas",
+        "service_brokers",
+        "service_instances",
+        "service_credential_bindings",
+        "service_route_bindings",
+    }
+)
+MAX_PER_PAGE = 5000  # CC's limit for per_page
+
 
 def timestamp(moment: datetime) -> str:
     """CF v3 timestamps: `YYYY-MM-DDThh:mm:ssZ`, no sub-second precision (#timestamps)."""
@@ -102,6 +157,23 @@ def derived_guid(job_id: str) -> str:
 
 def plural(name: str) -> str:
     return name if name.endswith("s") else f"{name}s"
+
+
+@dataclass
+class Record:
+    """A resource jobs act on: it exists from `created` until one of its delete jobs is COMPLETE."""
+
+    collection: str
+    guid: str
+    name: str
+    created: datetime
+    delete_jobs: list[str] = field(default_factory=list)
+
+
+def not_found_detail(collection: str) -> str:
+    """CC's `resource_not_found!(:service_instance)` detail: 'Service instance not found'."""
+    singular = collection.removesuffix("s") if collection.endswith("s") else collection
+    return f"{singular.replace('_', ' ').capitalize()} not found"
 
 
 @dataclass(frozen=True)
@@ -122,7 +194,11 @@ class CfDialect(Dialect):
         Rule("/v3/jobs/<path:guid>", endpoint="getJob", methods=["GET"]),
         Rule("/", endpoint="root", methods=["GET"]),
         Rule("/oauth/token", endpoint="token", methods=["POST"]),
-        Rule("/v3/apps/<path:guid>", endpoint="deleteApp", methods=["DELETE"]),
+        Rule("/v3", endpoint="v3Root", methods=["GET"]),
+        Rule("/v3/<collection>", endpoint="listRecords", methods=["GET"]),
+        Rule("/v3/<collection>/<path:guid>", endpoint="getRecord", methods=["GET"]),
+        # explicit collections: a DELETE rule on any collection would add DELETE to every Allow, jobs' too
+        Rule("/v3/<any(apps, service_instances):collection>/<path:guid>", endpoint="deleteRecord", methods=["DELETE"]),
     )
 
     def __init__(self, app: MockApp) -> None:
@@ -130,12 +206,25 @@ class CfDialect(Dialect):
         self._lock = threading.Lock()
         self._grants: dict[str, Grant] = {VALID_TOKEN: Grant(USER_SCOPES), NO_READ_SCOPE_TOKEN: Grant(frozenset())}
         self._refresh_tokens: dict[str, frozenset[str]] = {}
+        self._records: dict[tuple[str, str], Record] = {}
+        self._indexed_jobs: set[str] = set()  # jobs whose resource is already in _records
+        self._seed()
 
     def reset(self) -> None:
-        """Forget every token minted at the token endpoint; the two known tokens stay."""
+        """Forget every token minted at the token endpoint (the two known tokens stay), and every record but
+        the seeded ones."""
         with self._lock:
             self._grants = {token: self._grants[token] for token in (VALID_TOKEN, NO_READ_SCOPE_TOKEN)}
             self._refresh_tokens.clear()
+        self._seed()
+
+    def _seed(self) -> None:
+        now = self.engine.clock.now()
+        with self._lock:
+            self._indexed_jobs.clear()
+            self._records = {
+                (collection, guid): Record(collection, guid, name, now) for collection, guid, name in SEEDED_RECORDS
+            }
 
     # -- operations ----------------------------------------------------------------------------------
     def getJob(self, request: Request, guid: str) -> Response:
@@ -154,7 +243,6 @@ class CfDialect(Dialect):
                 "links": {
                     "self": {"href": base},
                     "bits_service": None,
-                    "cloud_controller_v2": {"href": f"{base}/v2", "meta": {"version": "2.250.0"}},
                     "cloud_controller_v3": {"href": f"{base}/v3", "meta": {"version": "3.180.0"}},
                     "network_policy_v0": None,
                     "network_policy_v1": None,
@@ -170,11 +258,74 @@ class CfDialect(Dialect):
             }
         )
 
-    def deleteApp(self, request: Request, guid: str) -> Response:
-        refused = self.authorize(request, WRITE)
+    def v3Root(self, request: Request) -> Response:
+        base = self.base_url(request)
+        links = {"self": {"href": f"{base}/v3"}}
+        links.update({collection: {"href": f"{base}/v3/{collection}"} for collection in LISTED_COLLECTIONS})
+        return self.json({"links": links})
+
+    def listRecords(self, request: Request, collection: str) -> Response:
+        if collection not in LISTED_COLLECTIONS:
+            return self.error(request, 404, "Unknown request")
+        refused = self.authorize(request, READ)
         if refused is not None:
             return refused
-        job_id = self.app.create_job(operation="app.delete", resource_type="app", resource_guid=guid)
+        query = request.args
+        unknown = sorted(set(query) - {"page", "per_page", "names", "guids", "order_by"})
+        if unknown:
+            names = ", ".join(f"'{name}'" for name in unknown)
+            return self.bad_query(request, f"The query parameter is invalid: Unknown query parameter(s): {names}.")
+        try:
+            page, per_page = int(query.get("page", "1")), int(query.get("per_page", "50"))
+        except ValueError:
+            page = per_page = 0
+        if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+            return self.bad_query(
+                request, f"The query parameter is invalid: Page must be >= 1, per_page between 1 and {MAX_PER_PAGE}."
+            )
+        records = [record for record in self.records() if record.collection == collection]
+        for name, key in (("names", "name"), ("guids", "guid")):
+            if name in query:
+                wanted = set(query[name].split(","))
+                records = [record for record in records if getattr(record, key) in wanted]
+        records.sort(key=lambda record: record.created)  # stable: then in order of creation
+        if query.get("order_by", "created_at").startswith("-"):
+            records.reverse()
+        total_pages = max(1, -(-len(records) // per_page))
+
+        def page_link(number: int) -> dict[str, str] | None:
+            if not 1 <= number <= total_pages:
+                return None
+            kept = {k: v for k, v in query.items() if k not in ("page", "per_page")}
+            parameters = urlencode({**kept, "page": number, "per_page": per_page})
+            return {"href": f"{self.app.base_url}/v3/{collection}?{parameters}"}
+
+        return self.json(
+            {
+                "pagination": {
+                    "total_results": len(records),
+                    "total_pages": total_pages,
+                    "first": page_link(1),
+                    "last": page_link(total_pages),
+                    "next": page_link(page + 1),
+                    "previous": page_link(min(page - 1, total_pages)),
+                },
+                "resources": [self.render(record) for record in records[(page - 1) * per_page : page * per_page]],
+            }
+        )
+
+    def getRecord(self, request: Request, collection: str, guid: str) -> Response:
+        found = self.find_record(request, collection, guid, READ)
+        return found if isinstance(found, Response) else self.json(self.render(found))
+
+    def deleteRecord(self, request: Request, collection: str, guid: str) -> Response:
+        record = self.find_record(request, collection, guid, WRITE)
+        if isinstance(record, Response):
+            return record
+        resource_type = DELETABLE[collection]
+        job_id = self.app.create_job(
+            operation=f"{resource_type}.delete", resource_type=resource_type, resource_guid=record.guid
+        )
         return Response(status=202, headers={"Location": self.status_url(job_id), **self.request_id()})
 
     def token(self, request: Request) -> Response:
@@ -202,6 +353,94 @@ class CfDialect(Dialect):
         else:
             return self.uaa_error(400, "unsupported_grant_type", f"Unsupported grant type: {grant_type}")
         return self.json(self.mint(refresh_token))
+
+    # -- records -------------------------------------------------------------------------------------
+    def resource_of(self, observation: Observation) -> tuple[str, str] | None:
+        """(collection, guid) of the resource a job links to, as CC's JobPresenter names it; None: none."""
+        attributes = observation.attributes
+        operation = attributes.get("operation", DEFAULT_OPERATION)
+        link_key = attributes.get("resource_type", LINK_KEYS.get(operation, operation.split(".", 1)[0]))
+        if not link_key:
+            return None
+        return plural(link_key), attributes.get("resource_guid") or derived_guid(observation.job_id)
+
+    def records(self) -> list[Record]:
+        """Every record that exists now, after taking in the resources of jobs created since the last look."""
+        job_ids = [job_id for job_id in self.engine.job_ids() if job_id not in self._indexed_jobs]
+        observations = [observation for job_id in job_ids if (observation := self.engine.peek(job_id)) is not None]
+        with self._lock:
+            for observation in observations:
+                if observation.job_id in self._indexed_jobs:  # another request took it in meanwhile
+                    continue
+                self._indexed_jobs.add(observation.job_id)
+                resource = self.resource_of(observation)
+                if resource is None:
+                    continue
+                record = self._records.setdefault(resource, Record(*resource, "", observation.created))
+                if not record.name:
+                    record.name = f"{resource[0].removesuffix('s')}-{resource[1][:8]}"
+                if observation.attributes.get("operation", DEFAULT_OPERATION).endswith(".delete"):
+                    record.delete_jobs.append(observation.job_id)
+            records = list(self._records.values())
+        return [record for record in records if not self.gone(record)]
+
+    def gone(self, record: Record) -> bool:
+        for job_id in record.delete_jobs:
+            observation = self.engine.peek(job_id)
+            if observation is not None and observation.state == "COMPLETE":
+                return True
+        return False
+
+    def find_record(self, request: Request, collection: str, guid: str, scope: str) -> Record | Response:
+        """The record, or the answer that refuses it: 401/403 first, then 404 (CC checks the token first)."""
+        refused = self.authorize(request, scope)
+        if refused is not None:
+            return refused
+        record = next((r for r in self.records() if (r.collection, r.guid) == (collection, guid)), None)
+        if record is not None:
+            return record
+        with self._lock:
+            known = any(key[0] == collection for key in self._records)
+        if not known and collection not in LINK_COLLECTIONS:
+            return self.error(request, 404, "Unknown request")
+        detail = not_found_detail(collection)
+        return self.error(request, 404, detail, code=ERRORS[404][0], title=ERRORS[404][1])
+
+    def render(self, record: Record) -> dict[str, Any]:
+        """A small record in the shape CC's presenters give it (only the links this mock serves)."""
+        created = timestamp(record.created)
+        body: dict[str, Any] = {"guid": record.guid, "created_at": created, "updated_at": created, "name": record.name}
+        space = {"space": {"data": {"guid": SPACE_GUID}}}
+        if record.collection == "apps":
+            body |= {
+                "state": "STARTED",
+                "lifecycle": {"type": "buildpack", "data": {"buildpacks": ["python_buildpack"], "stack": "cflinuxfs4"}},
+                "relationships": space,
+            }
+        elif record.collection == "service_instances":
+            deleting = any(
+                (job := self.engine.peek(job_id)) is not None and not job.terminal for job_id in record.delete_jobs
+            )
+            body |= {
+                "type": "managed",
+                "tags": [],
+                "maintenance_info": {},
+                "upgrade_available": False,
+                "dashboard_url": None,
+                "last_operation": {
+                    "type": "delete" if deleting else "create",
+                    "state": "in progress" if deleting else "succeeded",
+                    "description": "",
+                    "created_at": created,
+                    "updated_at": created,
+                },
+                "relationships": {**space, "service_plan": {"data": {"guid": SERVICE_PLAN_GUID}}},
+            }
+        href = f"{self.app.base_url}/v3/{record.collection}/{quote(record.guid, safe='')}"
+        return body | {"metadata": {"labels": {}, "annotations": {}}, "links": {"self": {"href": href}}}
+
+    def bad_query(self, request: Request, detail: str) -> Response:
+        return self.error(request, 400, detail, code=ERRORS[400][0], title=ERRORS[400][1])
 
     # -- auth ----------------------------------------------------------------------------------------
     def mint(self, refresh_token: str) -> dict[str, Any]:
@@ -244,11 +483,10 @@ class CfDialect(Dialect):
         attributes = observation.attributes
         operation = attributes.get("operation", DEFAULT_OPERATION)
         links: dict[str, Any] = {"self": {"href": self.status_url(observation.job_id)}}
-        link_key = attributes.get("resource_type", LINK_KEYS.get(operation, operation.split(".", 1)[0]))
-        deleted = operation.endswith(".delete") and observation.state == "COMPLETE"
-        if link_key and not deleted:  # a resource link only while the resource exists
-            resource_guid = attributes.get("resource_guid") or derived_guid(observation.job_id)
-            links[link_key] = {"href": f"{self.app.base_url}/v3/{plural(link_key)}/{quote(resource_guid, safe='')}"}
+        resource = self.resource_of(observation)
+        if resource is not None and not self.deleted(observation, resource):  # a link only while it exists
+            link_key = attributes.get("resource_type", LINK_KEYS.get(operation, operation.split(".", 1)[0]))
+            links[link_key] = {"href": f"{self.app.base_url}/v3/{resource[0]}/{quote(resource[1], safe='')}"}
         errors = attributes.get("errors", [DEFAULT_JOB_ERROR]) if observation.state == "FAILED" else []
         return {
             "guid": observation.job_id,
@@ -260,6 +498,16 @@ class CfDialect(Dialect):
             "warnings": [w if isinstance(w, Mapping) else {"detail": w} for w in attributes.get("warnings", [])],
             "links": links,
         }
+
+    def deleted(self, observation: Observation, resource: tuple[str, str]) -> bool:
+        """This job deleted the resource, or another delete job that the records know of did (no look at
+        every job here: this runs on every poll)."""
+        operation = observation.attributes.get("operation", DEFAULT_OPERATION)
+        if operation.endswith(".delete") and observation.state == "COMPLETE":
+            return True
+        with self._lock:
+            record = self._records.get(resource)
+        return record is not None and self.gone(record)
 
     def check_attributes(self, attributes: Mapping[str, Any]) -> None:
         unknown = set(attributes) - ATTRIBUTES

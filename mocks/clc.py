@@ -22,8 +22,24 @@ takes a JSON list of server names and answers 202 (api-v20-overview.md: "Sent wh
 in a scheduled activity") with one entity per server in the shape of APIDocs
 `Power Operations/power-on-server.md`: `{"server", "isQueued": true, "links": [{"rel": "status",
 "href": "/v2/operations/ALIAS/status/wa1-12345", "id": "wa1-12345"}]}`. Each server gets a job that
-follows `queue_script` (default: the default script); set `app.dialect.queue_script` to script them.
+follows `queue_script` (default: the default script); set `app.dialect.queue_script` to script them,
+or over HTTP (any language):
+
+    PUT /__jobcontract/queue {"script": [{"state": "executing", "polls": 2}, "failed"]}   -> 200 {"script": [...]}
+    GET /__jobcontract/queue                                                          -> 200 {"script": [...] | null}
+    PUT /__jobcontract/queue {"script": null}                                         -> back to the default script
+
+A bad script answers 400 `{"error": ...}` and leaves the queue script as it was; a reset forgets it.
 This route is not in the contract (a mock convenience to drive a whole flow).
+
+Servers: `GET /v2/servers/{accountAlias}/{serverId}` answers the server in the shape of APIDocs
+`Servers/get-server.md`, as clc-sdk's `clc.v2.Server("WA1ALIASWB01")` reads it (`name`, `groupId`,
+`status`, `details` with `powerState`, `memoryMB`, `cpu`, `ipAddresses`, `disks`..., `changeInfo` dates,
+and a `self` link). The servers of an account are `SERVERS` (`WA1ALIASWB01` and `WA1ALIASWB02` in
+`ALIAS`, `UC1OTHRWB01` in `OTHR`) and every server a power operation of the account has named. Its
+`powerState` follows the last of its power operations that succeeded (powerOn, reboot, reset: started;
+powerOff, shutDown: stopped; pause: paused), and `inMaintenanceMode` its maintenance operations. 401, 403
+and 404 (an unknown server: `{"message": ...}`) as for Get Status.
 """
 
 from __future__ import annotations
@@ -35,6 +51,7 @@ import hmac
 import itertools
 import json
 import secrets
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -79,6 +96,20 @@ DEFAULT_USER = Account("user@company.com", "mypassword", "ALIAS", "WA1")
 OTHER_USER = Account("other@company.com", "otherpassword", "OTHR", "UC1", ("ServerAdmin",))
 
 
+# the servers each account starts with (server names are upper case; URLs show either case)
+SERVERS: Mapping[str, tuple[str, ...]] = {"ALIAS": ("WA1ALIASWB01", "WA1ALIASWB02"), "OTHR": ("UC1OTHRWB01",)}
+# a power operation that succeeded -> the server's powerState after it
+POWER_STATES = {
+    "powerOn": "started",
+    "reboot": "started",
+    "reset": "started",
+    "powerOff": "stopped",
+    "shutDown": "stopped",
+    "pause": "paused",
+}
+SERVER_CREATED = "2026-01-05T09:00:00Z"  # every server's changeInfo dates: the mock has no server history
+
+
 def same_alias(first: str, second: str) -> bool:
     return first.upper() == second.upper()  # aliases are short upper-case codes; URLs show either case
 
@@ -97,7 +128,9 @@ class ClcDialect(Dialect):
         Rule("/v2/authentication/login", endpoint="login", methods=["POST"]),
         Rule("/v2/operations/<accountAlias>/status/<path:statusId>", endpoint="getStatus", methods=["GET"]),
         Rule("/v2/operations/<accountAlias>/servers/<operation>", endpoint="serverOperation", methods=["POST"]),
+        Rule("/v2/servers/<accountAlias>/<serverId>", endpoint="getServer", methods=["GET"]),
     )
+    control_rules = (Rule("/queue", endpoint="queue", methods=["GET", "PUT"]),)
 
     def __init__(self, app: MockApp) -> None:
         super().__init__(app)
@@ -106,6 +139,9 @@ class ClcDialect(Dialect):
         self._claims = functools.lru_cache(maxsize=4096)(self._verified_claims)
         self._status_numbers = itertools.count(12345)
         self._queue_script: tuple[Step, ...] | None = None
+        # (alias, server) -> the status ids of the operations queued for it, oldest first
+        self._server_jobs: dict[tuple[str, str], list[str]] = {}
+        self._servers_lock = threading.Lock()
 
     @property
     def queue_script(self) -> tuple[Step, ...] | None:
@@ -163,12 +199,38 @@ class ClcDialect(Dialect):
                 server=server,
                 operation=operation,
             )
+            with self._servers_lock:
+                self._server_jobs.setdefault((account.alias, server.upper()), []).append(status_id)
             link = {"rel": "status", "href": f"/v2/operations/{account.alias}/status/{status_id}", "id": status_id}
             queued.append({"server": server, "isQueued": True, "links": [link]})
         return self.json(queued, 202, JSON_UTF8)
 
+    def getServer(self, request: Request, accountAlias: str, serverId: str) -> Response:
+        account = self.authenticated(request)
+        if account is None:
+            return self.error(request, 401, UNAUTHORIZED)
+        if not same_alias(accountAlias, account.alias):
+            return self.error(request, 403, f"You do not have access to account alias {accountAlias}.")
+        server = serverId.upper()
+        with self._servers_lock:
+            status_ids = list(self._server_jobs.get((account.alias, server), ()))
+        if not status_ids and server not in SERVERS.get(account.alias, ()):
+            return self.error(request, 404, f"Server {serverId} was not found for account {account.alias}.")
+        return self.json(self.server_body(account, server, status_ids), 200, JSON_UTF8)
+
+    def control_queue(self, request: Request, body: dict[str, Any]) -> Response:
+        """`GET` or `PUT /__jobcontract/queue {"script": [...] | null}`: the script of queued operations."""
+        if request.method == "PUT":
+            if set(body) != {"script"} or not isinstance(body["script"], list | None):
+                raise ScriptError('set the queue script with {"script": [steps]}, or {"script": null} for the default')
+            self.queue_script = body["script"]
+        script = None if self.queue_script is None else [vars(step) for step in self.queue_script]
+        return Response(json.dumps({"script": script}), content_type="application/json")
+
     def reset(self) -> None:
         self.queue_script = None
+        with self._servers_lock:
+            self._server_jobs.clear()
 
     # -- accounts and tokens ---------------------------------------------------------------------------
     @staticmethod
@@ -265,6 +327,61 @@ class ClcDialect(Dialect):
         observation = self.engine.peek(job_id)
         alias = DEFAULT_USER.alias if observation is None else self.account_alias(observation)
         return f"{self.app.base_url}/v2/operations/{alias}/status/{job_id}"
+
+    def server_body(self, account: Account, server: str, status_ids: list[str]) -> dict[str, Any]:
+        """Get Server's body; the power state and maintenance mode follow the operations that succeeded."""
+        power_state, maintenance = "started", False
+        for status_id in status_ids:
+            observation = self.engine.peek(status_id)
+            if observation is None or observation.state != "succeeded":
+                continue
+            operation = str(observation.attributes.get("operation"))
+            power_state = POWER_STATES.get(operation, power_state)
+            maintenance = {"startMaintenance": True, "stopMaintenance": False}.get(operation, maintenance)
+        group_id = f"{account.location.lower()}-837"
+        return {
+            "id": server,
+            "name": server,
+            "description": "",
+            "groupId": group_id,
+            "isTemplate": False,
+            "locationId": account.location,
+            "osType": "Ubuntu 22 64-bit",
+            "os": "ubuntu22_64Bit",
+            "status": "active",
+            "details": {
+                "ipAddresses": [{"internal": "10.82.131.44"}],
+                "alertPolicies": [],
+                "cpu": 2,
+                "diskCount": 1,
+                "hostName": server.lower(),
+                "inMaintenanceMode": maintenance,
+                "memoryMB": 4096,
+                "powerState": power_state,
+                "storageGB": 60,
+                "disks": [{"id": "0:0", "sizeGB": 60, "partitionPaths": []}],
+                "partitions": [],
+                "snapshots": [],
+                "customFields": [],
+            },
+            "type": "standard",
+            "storageType": "standard",
+            "changeInfo": {
+                "createdDate": SERVER_CREATED,
+                "createdBy": account.username,
+                "modifiedDate": SERVER_CREATED,
+                "modifiedBy": account.username,
+            },
+            # only the links this mock serves (the real API adds group, billing, statistics and more)
+            "links": [
+                {
+                    "rel": "self",
+                    "href": f"/v2/servers/{account.alias.lower()}/{server.lower()}",
+                    "id": server,
+                    "verbs": ["GET"],
+                }
+            ],
+        }
 
     def error(self, request: Request, status: int, detail: str, **extra: Any) -> Response:
         return self.json({"message": detail}, status, JSON_UTF8)

@@ -17,7 +17,7 @@ import clc
 import pytest
 import requests
 
-from mocks import MockApp, MockServer, ScriptError, make_app
+from mocks import CONTROL_PREFIX, MockApp, MockServer, ScriptError, make_app
 from mocks.clc import BAD_CREDENTIALS, DEFAULT_USER, TOKEN_LIFETIME, ClcDialect
 
 IN_PROCESS_URL = "http://clc.jobcontract.invalid"
@@ -219,3 +219,71 @@ def test_a_bad_queue_script_is_refused_when_set() -> None:
     with pytest.raises(ScriptError, match="resumed"):
         app.dialect.queue_script = ["notStarted", "resumed"]
     assert app.dialect.queue_script is None
+
+
+# -- a server and its power operations, scripted over HTTP -------------------------------------------
+def put_queue_script(mock: Mock, script: list[Any] | None) -> requests.Response:
+    """The queue script set the way a client in any language does it: over the control API."""
+    return requests.put(f"{mock.url}{CONTROL_PREFIX}/queue", json={"script": script}, timeout=10)
+
+
+def test_server_reads_a_server_of_the_account(sdk: ModuleType, mock: Mock) -> None:
+    server = sdk.v2.Server(SERVER)
+    assert (server.alias, server.name, server.power_state, server.status) == (
+        DEFAULT_USER.alias,
+        SERVER,
+        "started",
+        "active",
+    )
+    assert server.memory == 4 and server.cpu == 2, "memoryMB turned into GB by the SDK"
+    assert isinstance(server.data["changeInfo"]["createdDate"], int | float), "a Zulu date the SDK could parse"
+    assert server.groupId.startswith("wa1-") and server.locationId == DEFAULT_USER.location
+    (self_link,) = server.links
+    assert requests.get(f"{mock.url}{self_link['href']}", headers=auth(mock), timeout=10).json()["id"] == SERVER
+
+
+def test_an_unknown_server_does_not_exist(sdk: ModuleType, mock: Mock) -> None:
+    with pytest.raises(sdk.CLCException, match="Server does not exist"):
+        sdk.v2.Server("WA1ALIASNOPE01")
+    other = requests.get(f"{mock.url}/v2/servers/OTHR/UC1OTHRWB01", headers=auth(mock), timeout=10)
+    assert other.status_code == 403 and other.json()["message"]
+
+
+def test_a_power_operation_fails_then_succeeds_as_scripted_over_http(sdk: ModuleType, mock: Mock) -> None:
+    failing = by_polls(("notStarted", 1), ("executing", 1), end="failed")
+    assert put_queue_script(mock, failing).json() == {
+        "script": [dict(step, seconds=None) for step in failing[:2]]
+        + [{"state": "failed", "seconds": None, "polls": None}]
+    }
+    server = sdk.v2.Server(SERVER)
+    assert server.PowerOff().WaitUntilComplete(poll_freq=0) == 1, "one failed request"
+    server.Refresh()
+    assert server.power_state == "started", "a failed power-off leaves the server on"
+
+    assert put_queue_script(mock, None).json() == {"script": None}
+    mock.queue(by_polls(("executing", 2), end="succeeded"))  # the Python twin of the same control
+    assert requests.get(f"{mock.url}{CONTROL_PREFIX}/queue", timeout=10).json()["script"][-1]["state"] == "succeeded"
+    assert server.PowerOff().WaitUntilComplete(poll_freq=0) == 0
+    server.Refresh()
+    assert server.power_state == "stopped"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"script": ["notStarted", "resumed"]}, {"script": ["sleeping"]}, {"script": "failed"}, {"steps": []}, [1]],
+)
+def test_the_queue_control_refuses_a_bad_script_and_keeps_the_old_one(mock: Mock, body: Any) -> None:
+    assert put_queue_script(mock, ["failed"]).status_code == 200
+    refused = requests.put(f"{mock.url}{CONTROL_PREFIX}/queue", json=body, timeout=10)
+    assert refused.status_code == 400 and refused.json()["error"]
+    kept = requests.get(f"{mock.url}{CONTROL_PREFIX}/queue", timeout=10).json()
+    assert kept == {"script": [{"state": "failed", "seconds": None, "polls": None}]}
+
+
+def auth(mock: Mock) -> dict[str, str]:
+    login = requests.post(
+        f"{mock.url}/v2/authentication/login",
+        json={"username": DEFAULT_USER.username, "password": DEFAULT_USER.password},
+        timeout=10,
+    )
+    return {"Authorization": f"Bearer {login.json()['bearerToken']}"}

@@ -1,0 +1,128 @@
+"""clc-sdk's whole workflow against `python -m mocks serve --api clc` (real HTTP, another process): log in,
+read a server, power it off and wait to success, then a power-off scripted over HTTP to fail; and a crawler
+that walks every link the mock hands out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+from urllib.parse import urljoin
+
+import clc
+import pytest
+import requests
+
+from mocks.clc import DEFAULT_USER, SERVERS
+from tests.serving import Serving, served
+
+SERVER = SERVERS[DEFAULT_USER.alias][0]
+
+
+@pytest.fixture(scope="module")
+def serving() -> Iterator[Serving]:
+    with served("clc") as serving:
+        yield serving
+
+
+@pytest.fixture
+def sdk(serving: Serving, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    """clc-sdk pointed at the served mock, logged out; the mock is reset after the test."""
+    monkeypatch.setattr(clc.defaults, "ENDPOINT_URL_V2", serving.url)
+    session = requests.Session()
+    for name, value in {
+        "_LOGIN_TOKEN_V2": False,
+        "ALIAS": False,
+        "LOCATION": False,
+        "_REQUESTS_SESSION": session,
+    }.items():
+        monkeypatch.setattr(clc, name, value)
+    for name in ("V2_API_USERNAME", "V2_API_PASSWD", "_V2_ENABLED"):
+        monkeypatch.setattr(clc.v2, name, False)
+    clc.v2.SetCredentials(DEFAULT_USER.username, DEFAULT_USER.password)
+    yield clc
+    session.close()
+    assert requests.post(f"{serving.control}/reset", timeout=10).status_code == 204
+
+
+def queue(serving: Serving, script: list[Any]) -> None:
+    response = requests.put(f"{serving.control}/queue", json={"script": script}, timeout=10)
+    assert response.status_code == 200, response.text
+
+
+def test_power_a_server_off_to_success_then_to_a_scripted_failure(sdk: ModuleType, serving: Serving) -> None:
+    server = sdk.v2.Server(SERVER)
+    assert (server.name, server.power_state) == (SERVER, "started")
+
+    queue(serving, [{"state": "notStarted", "polls": 1}, {"state": "executing", "polls": 2}, "succeeded"])
+    power_off = server.PowerOff()
+    assert power_off.WaitUntilComplete(poll_freq=0) == 0 and len(power_off.success_requests) == 1
+    server.Refresh()
+    assert server.power_state == "stopped"
+
+    queue(serving, [{"state": "executing", "polls": 1}, "failed"])
+    power_on = server.PowerOn()
+    assert power_on.WaitUntilComplete(poll_freq=0) == 1 and len(power_on.error_requests) == 1
+    server.Refresh()
+    assert server.power_state == "stopped", "a failed power-on leaves the server off"
+
+
+def hrefs(body: Any) -> Iterator[str]:
+    """Every `href` anywhere in a JSON body."""
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if key == "href" and isinstance(value, str):
+                yield value
+            else:
+                yield from hrefs(value)
+    elif isinstance(body, list):
+        for item in body:
+            yield from hrefs(item)
+
+
+def crawl(base: str, start: list[str], headers: dict[str, str]) -> dict[str, int]:
+    """GET every URL reachable from `start` through hrefs and Location headers: {url: status}."""
+    answers: dict[str, int] = {}
+    pending = [urljoin(base + "/", url) for url in start]
+    while pending:
+        url = pending.pop(0)
+        if url in answers:
+            continue
+        response = requests.get(url, headers=headers, allow_redirects=False, timeout=10)
+        answers[url] = response.status_code
+        found = list(hrefs(response.json())) if "json" in response.headers.get("Content-Type", "") else []
+        if "Location" in response.headers:
+            found.append(response.headers["Location"])
+        pending.extend(urljoin(url, href) for href in found)
+    return answers
+
+
+def test_every_link_resolves_through_a_whole_lifecycle(serving: Serving, sdk: ModuleType) -> None:
+    login = requests.post(
+        f"{serving.url}/v2/authentication/login",
+        json={"username": DEFAULT_USER.username, "password": DEFAULT_USER.password},
+        timeout=10,
+    ).json()
+    headers = {"Authorization": f"Bearer {login['bearerToken']}"}
+    alias = login["accountAlias"]
+    queue(serving, [{"state": "executing", "polls": 2}, "succeeded"])
+    start = [f"/v2/servers/{alias}/{server}" for server in SERVERS[alias]]
+    for operation in ("powerOff", "pause", "startMaintenance"):
+        queued = requests.post(
+            f"{serving.url}/v2/operations/{alias}/servers/{operation}",
+            json=[SERVER, "WA1ALIASNEW01"],
+            headers=headers,
+            timeout=10,
+        )
+        assert queued.status_code == 202
+        start.extend(hrefs(queued.json()))
+    start.append(f"/v2/servers/{alias}/WA1ALIASNEW01")  # a server a power operation named is the account's
+
+    followed: dict[str, int] = {}
+    for stage in ("queued", "executing", "ended"):
+        answers = crawl(serving.url, start, headers)
+        broken = {url: status for url, status in answers.items() if status in (404, 405)}
+        assert not broken, f"{stage}: links that do not resolve: {broken}"
+        followed.update({f"{stage} {url}": status for url, status in answers.items()})
+    assert len(followed) >= 27 and set(followed.values()) == {200}, followed
+    assert requests.get(f"{serving.control}/jobs", timeout=10).json()["jobs"], "the operations queued jobs"
