@@ -7,13 +7,14 @@ with both faults (a misbehaving provider rarely has only one)."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from werkzeug.wrappers import Request, Response
 
 from ..engine import Observation
-from ..ogc import OgcDialect, timestamp
+from ..ogc import ERROR_TYPES, PROCESSES, OgcDialect, timestamp
 
 
 class WrongStatusEnum(OgcDialect):
@@ -182,6 +183,71 @@ class FailedWithoutFinished(OgcDialect):
         return info
 
 
+class ResultsAlwaysReady(OgcDialect):
+    """Answers the results of a job that has not finished with 200 and an empty results document."""
+
+    def getResult(self, request: Request, jobId: str) -> Response:
+        observation = self.engine.peek(jobId)
+        if observation is not None and observation.state in ("accepted", "running"):
+            return self.json({})
+        return super().getResult(request, jobId)
+
+
+class JobListIgnoresLimit(OgcDialect):
+    """Lists every job, whatever `limit` asks for."""
+
+    def getJobs(self, request: Request) -> Response:
+        response = super().getJobs(request)
+        if response.status_code == 200 and not self.wants_html(request):
+            body = response.get_json()
+            body["jobs"] = [info for job_id in self.engine.job_ids() if (info := self.job_info(job_id))]
+            response.set_data(json.dumps(body))
+        return response
+
+    def job_info(self, job_id: str) -> dict[str, Any] | None:
+        observation = self.engine.peek(job_id)
+        return self.status_info(observation) if observation is not None else None
+
+
+class DeclaresJobListUnserved(OgcDialect):
+    """Declares the job-list class but answers /jobs with 404."""
+
+    def getJobs(self, request: Request) -> Response:
+        return self.error(request, 404, "there is nothing at /jobs")
+
+
+class LandingPageWithoutProcesses(OgcDialect):
+    """Leaves the link to /processes out of the landing page."""
+
+    def link(self, path: str, rel: str, media_type: str, title: str) -> dict[str, str]:
+        if path == "/processes" and rel != "self":
+            rel = "related"
+        return super().link(path, rel, media_type, title)
+
+
+class UnknownProcessNotFound(OgcDialect):
+    """Answers an unknown process's description with the generic not-found type, not no-such-process."""
+
+    def getProcessDescription(self, request: Request, processId: str) -> Response:
+        if processId not in self.processes:
+            return self.error(request, 404, f"no {processId!r}", type=ERROR_TYPES[404])
+        return super().getProcessDescription(request, processId)
+
+
+class SyncIgnored(OgcDialect):
+    """Runs echo asynchronously without Prefer, though its description offers sync-execute."""
+
+    processes: ClassVar[dict[str, dict[str, Any]]] = {
+        name: {**described, "jobControlOptions": [o for o in described["jobControlOptions"] if o != "sync-execute"]}
+        for name, described in PROCESSES.items()
+    }
+
+    def process_summary(self, process_id: str) -> dict[str, Any]:
+        summary = super().process_summary(process_id)
+        summary["jobControlOptions"] = PROCESSES[process_id]["jobControlOptions"]  # what it says, not what it does
+        return summary
+
+
 # name -> (dialect, what the suite's failure must say)
 EXPECTED = {
     "wrong-status-enum": (WrongStatusEnum, "'finished' is not one of"),
@@ -202,5 +268,11 @@ EXPECTED = {
     "updated-goes-back": (UpdatedGoesBack, "/rec/core/job-status: updated went back"),
     "wrong-process-id": (WrongProcessId, "/rec/core/job-status: processID is"),
     "failed-without-finished": (FailedWithoutFinished, "a failed job that started has no finished time"),
+    "results-always-ready": (ResultsAlwaysReady, "/req/core/job-results-exception/results-not-ready: the results"),
+    "job-list-ignores-limit": (JobListIgnoresLimit, "/req/job-list/limit-response: limit=1 answered"),
+    "declares-job-list-unserved": (DeclaresJobListUnserved, "conf/job-list is declared, but GET /jobs"),
+    "landing-page-without-processes": (LandingPageWithoutProcesses, "has no link to /processes"),
+    "unknown-process-not-found": (UnknownProcessNotFound, "/req/core/process-exception/no-such-process"),
+    "sync-ignored": (SyncIgnored, "/req/core/process-execute-default-execution-mode:"),
 }
 VARIANTS = {name: dialect for name, (dialect, _) in EXPECTED.items()}

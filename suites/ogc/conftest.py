@@ -23,6 +23,8 @@ CONFORMANCE_CLASSES = "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf"
 DISMISS_CLASS = f"{CONFORMANCE_CLASSES}/dismiss"
 JSON_CLASS = f"{CONFORMANCE_CLASSES}/json"
 HTML_CLASS = f"{CONFORMANCE_CLASSES}/html"
+JOB_LIST_CLASS = f"{CONFORMANCE_CLASSES}/job-list"
+CORE_CLASS = f"{CONFORMANCE_CLASSES}/core"
 MOCK_FAILING_PROCESS = "fail"  # the embedded mock's process whose job ends in failed (mocks/ogc.py)
 
 
@@ -157,6 +159,11 @@ def require_class(conformance: set[str] | None, conformance_class: str) -> None:
 @pytest.fixture
 def requires_dismiss(conformance: set[str] | None) -> None:
     require_class(conformance, DISMISS_CLASS)
+
+
+@pytest.fixture
+def requires_job_list(conformance: set[str] | None) -> None:
+    require_class(conformance, JOB_LIST_CLASS)
 
 
 @pytest.fixture

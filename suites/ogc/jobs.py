@@ -122,6 +122,7 @@ class History:
     polls: list[Poll] = field(default_factory=list)
     end: int | None = None  # index of the first answer in a terminal state
     seconds: float = 0.0
+    results: requests.Response | None = None  # GET .../results once the job ended (before anyone dismisses it)
 
     @property
     def job_id(self) -> str:
@@ -168,6 +169,7 @@ def watch(ogc: Target, execution: Execution) -> History:
         wait(ogc, MOCK_STEP if ogc.mock is not None else 0.5 if elapsed < 20 else 2.0)
         history.polls.append(poll(ogc, job_id))
     if history.end is not None:
+        history.results = ogc.request("GET", f"{job_path(job_id)}/results", headers={"Accept": "application/json"})
         for _ in range(REPOLLS):
             wait(ogc, 60 if ogc.mock is not None else 0.5)
             history.polls.append(poll(ogc, job_id))
