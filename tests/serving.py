@@ -11,6 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 # the first line `python -m mocks serve --api X` prints
@@ -56,3 +59,24 @@ def served(api: str, *args: str) -> Iterator[Serving]:
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0, f"serve --api {api} did not stop cleanly on SIGTERM"
+
+
+class PublicUrl(requests.adapters.HTTPAdapter):
+    """Plays the proxy in front of a mock served with `--public-url`: a request to the public URL (a host that
+    does not resolve) is sent to where the mock listens on loopback, the public path prefix stripped."""
+
+    def __init__(self, public: str, listening: str) -> None:
+        super().__init__()
+        self.public, self.listening = public.rstrip("/"), listening.rstrip("/")
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        assert request.url is not None and request.url.startswith(self.public), request.url
+        request.url = self.listening + request.url[len(self.public) :]
+        return super().send(request, *args, **kwargs)
+
+
+def behind_public_url(public: str, serving: Serving) -> requests.Session:
+    """A session that reaches `serving` at `public`, as clients beyond a proxy do."""
+    session = requests.Session()
+    session.mount(public.rstrip("/"), PublicUrl(public, serving.url))
+    return session

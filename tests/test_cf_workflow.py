@@ -17,7 +17,7 @@ from cloudfoundry_client.client import CloudFoundryClient
 from cloudfoundry_client.errors import InvalidStatusCode
 
 from mocks.cf import PASSWORD, SEEDED_RECORDS, USERNAME, VALID_TOKEN
-from tests.serving import Serving, served
+from tests.serving import Serving, behind_public_url, served
 
 AUTH = {"Authorization": f"Bearer {VALID_TOKEN}"}
 
@@ -85,15 +85,21 @@ def hrefs(body: Any) -> Iterator[str]:
             yield from hrefs(item)
 
 
-def crawl(base: str, start: list[str], headers: dict[str, str]) -> dict[str, int]:
-    """GET every URL reachable from `start` through hrefs and Location headers: {url: status}."""
+def crawl(
+    base: str, start: list[str], headers: dict[str, str], session: requests.Session | None = None
+) -> dict[str, int]:
+    """GET every URL reachable from `start` through hrefs and Location headers: {url: status}. A URL outside
+    `base` is not fetched (tests talk to loopback only) and counts as broken (0)."""
     answers: dict[str, int] = {}
     pending = [urljoin(base + "/", url) for url in start]
     while pending:
         url = pending.pop(0)
         if url in answers:
             continue
-        response = requests.get(url, headers=headers, allow_redirects=False, timeout=10)
+        if not url.startswith(base):
+            answers[url] = 0
+            continue
+        response = (session or requests).get(url, headers=headers, allow_redirects=False, timeout=10)
         answers[url] = response.status_code
         found = list(hrefs(response.json())) if "json" in response.headers.get("Content-Type", "") else []
         if "Location" in response.headers:
@@ -103,6 +109,17 @@ def crawl(base: str, start: list[str], headers: dict[str, str]) -> dict[str, int
 
 
 def test_every_link_resolves_through_a_whole_lifecycle(cf: Serving) -> None:
+    crawl_a_lifecycle(cf, cf.url)
+
+
+def test_every_link_resolves_behind_a_public_url() -> None:
+    """Served with `--public-url`: every link is on the public address, and resolves through it."""
+    public = "https://cf.example.test/api"
+    with served("cf", "--public-url", public) as serving:
+        crawl_a_lifecycle(serving, public, behind_public_url(public, serving))
+
+
+def crawl_a_lifecycle(cf: Serving, base: str, session: requests.Session | None = None) -> None:
     jobs = [
         requests.post(f"{cf.control}/jobs", json=body, timeout=10).json()["url"]
         for body in (
@@ -117,12 +134,12 @@ def test_every_link_resolves_through_a_whole_lifecycle(cf: Serving) -> None:
         for collection, guid, _ in SEEDED_RECORDS[1:]
     ]
     assert [response.status_code for response in deletes] == [202, 202]
-    start = ["/", "/v3", *jobs, *(response.headers["Location"] for response in deletes)]
+    start = [f"{base}/", f"{base}/v3", *jobs, *(response.headers["Location"] for response in deletes)]
 
     followed: dict[str, int] = {}
     for stage in ("running", "ended"):
-        answers = crawl(cf.url, start, AUTH)
-        broken = {url: status for url, status in answers.items() if status in (404, 405)}
+        answers = crawl(base, start, AUTH, session)
+        broken = {url: status for url, status in answers.items() if status in (0, 404, 405)}
         assert not broken, f"{stage}: links that do not resolve: {broken}"
         followed.update({f"{stage} {url}": status for url, status in answers.items()})
         advance(cf, 10)

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
+import pytest
 import requests
-from serving import served
+from serving import behind_public_url, served
 
 OGC_REL = "http://www.opengis.net/def/rel/ogc/1.0"
 HTML_HREF = re.compile(r'href="([^"]+)"')
@@ -26,6 +27,7 @@ class Crawler:
     followed: int = 0
     broken: list[str] = field(default_factory=list)
     jobs: list[str] = field(default_factory=list)  # every Location handed out
+    elsewhere: set[str] = field(default_factory=set)  # links not under base_url, left alone
 
     def crawl(self, *starts: str) -> None:
         """Follow every link reachable from `starts` once (GET, or POST for an execute link)."""
@@ -33,8 +35,11 @@ class Crawler:
         seen: set[tuple[str, str, str]] = set()
         while queue:
             method, url, accept = queue.popleft()
-            if (method, url, accept) in seen or not url.startswith(self.base_url):
-                continue  # each once; the API definition's example servers are not the mock's
+            if not url.startswith(self.base_url):
+                self.elsewhere.add(url)  # the API definition's example servers are not the mock's
+                continue
+            if (method, url, accept) in seen:
+                continue
             seen.add((method, url, accept))
             answer = self.send(method, url, accept)
             for link_method, href, media_type in self.links_in(answer):
@@ -81,10 +86,15 @@ def hrefs(body: Any) -> list[dict[str, Any]]:
     return []
 
 
-def test_every_link_and_location_of_a_whole_lifecycle_resolves() -> None:
-    with served("ogc") as serving:
-        crawler = Crawler(serving.url)
-        starts = (f"{serving.url}/", f"{serving.url}/jobs?limit=1")
+PUBLIC_URL = "https://processes.example.test/ogc"  # a proxy's address: never resolved, PublicUrl reroutes it
+
+
+@pytest.mark.parametrize("public", [False, True], ids=["loopback", "behind-a-public-url"])
+def test_every_link_and_location_of_a_whole_lifecycle_resolves(public: bool) -> None:
+    with served("ogc", *(["--public-url", PUBLIC_URL] if public else [])) as serving:
+        base = PUBLIC_URL if public else serving.url
+        crawler = Crawler(base, behind_public_url(PUBLIC_URL, serving) if public else requests.Session())
+        starts = (f"{base}/", f"{base}/jobs?limit=1")
         crawler.crawl(*starts)  # executes echo and fail: their jobs are accepted
         assert len(crawler.jobs) >= 2, crawler.jobs
         requests.post(f"{serving.control}/clock", json={"advance": 60}, timeout=10).raise_for_status()
@@ -94,4 +104,6 @@ def test_every_link_and_location_of_a_whole_lifecycle_resolves() -> None:
         crawler.crawl(*(urljoin(dismissed.url, link["href"]) for link in hrefs(dismissed.json())))  # rel=up
         print(f"the crawler followed {crawler.followed} links and Locations")
         assert crawler.broken == [], "\n".join(crawler.broken)
+        leaked = {url for url in crawler.elsewhere if url.startswith(("http://127.0.0.1", "http://localhost"))}
+        assert not leaked, f"links that bypass {base}: {sorted(leaked)}"
         assert crawler.followed >= 40, crawler.followed
