@@ -24,7 +24,7 @@ from schemathesis.generation import hypothesis as schemathesis_hypothesis
 
 import contracts
 from mocks import MockApp, MockServer
-from suites.report import remember_exchange
+from suites.report import documents, remember_exchange, shorten
 
 log = logging.getLogger("jobcontract.suites")
 
@@ -71,6 +71,10 @@ class Politeness:
         if wait:
             time.sleep(wait)
 
+    def count_retry(self) -> None:
+        with self._lock:
+            self.retried += 1
+
 
 def retry_after(response: requests.Response) -> float | None:
     """Seconds a 429 or 503 asks to wait (`Retry-After` as seconds or an HTTP date), None if it does not say."""
@@ -103,8 +107,7 @@ class PoliteSession(requests.Session):
             if response.status_code in RETRY_STATUSES and attempt < MAX_RETRIES:
                 wait = retry_after(response)
                 if wait is not None and wait <= MAX_RETRY_WAIT:
-                    with self.politeness._lock:
-                        self.politeness.retried += 1
+                    self.politeness.count_retry()
                     log.info("%s answered %s: retrying in %.1f s", request.url, response.status_code, wait)
                     time.sleep(wait)
                     continue
@@ -194,11 +197,6 @@ def not_applicable(why: str) -> NoReturn:
     pytest.skip(f"{NOT_APPLICABLE}{why}")
 
 
-def documents() -> list[str]:
-    """The documents the contracts follow, longest first."""
-    return sorted((contracts.load(api).document_name for api in contracts.APIS), key=len, reverse=True)
-
-
 def summarize(response: requests.Response | schemathesis.Response | None) -> tuple[str, str]:
     """(`METHOD URL`, `STATUS short body`) of an exchange, for a violation's fields."""
     if response is None:
@@ -206,12 +204,10 @@ def summarize(response: requests.Response | schemathesis.Response | None) -> tup
     request = response.request
     url = getattr(request, "url", None) or getattr(request, "path_url", "")
     content = response.content if isinstance(response.content, bytes) else b""
-    return f"{request.method} {url}", f"{response.status_code} {shorten(content.decode('utf-8', 'replace'))}".strip()
-
-
-def shorten(text: str, limit: int = 200) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 4] + " ..."
+    return (
+        f"{request.method} {url}",
+        f"{response.status_code} {shorten(content.decode('utf-8', 'replace'), 200)}".strip(),
+    )
 
 
 class ContractViolation(AssertionError):
@@ -226,7 +222,9 @@ class ContractViolation(AssertionError):
         operation: str = "",
         response: requests.Response | schemathesis.Response | None = None,
     ) -> None:
-        self.document = next((d for d in documents() if requirement.startswith(d + " ")), "")
+        # the longest document name first: one may begin with another
+        names = sorted(documents().values(), key=len, reverse=True)
+        self.document = next((d for d in names if requirement.startswith(d + " ")), "")
         self.requirement = requirement.removeprefix(self.document).strip()
         self.detail = detail
         self.operation = operation

@@ -614,15 +614,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     from suites.common import ContractViolation, summarize
-    from suites.gate import settings_of, waive
+    from suites.gate import requirement_of, settings_of, waive
 
     report: pytest.TestReport = yield
     # on the item, so that the teardown report carries them to the JUnit file; on this report for ours
     properties = item.user_properties
     known = dict(properties)
-    marker = item.get_closest_marker("requirement")
-    if marker is not None and REQUIREMENT not in known:
-        properties.append((REQUIREMENT, " ".join(str(arg) for arg in marker.args)))
+    if REQUIREMENT not in known and requirement_of(item):
+        properties.append((REQUIREMENT, requirement_of(item)))
     error = call.excinfo.value if call.excinfo is not None else None
     if report.failed and isinstance(error, ContractViolation) and "violated" not in known:
         fields = error.fields
