@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import requests
 
@@ -80,3 +81,39 @@ def behind_public_url(public: str, serving: Serving) -> requests.Session:
     session = requests.Session()
     session.mount(public.rstrip("/"), PublicUrl(public, serving.url))
     return session
+
+
+def hrefs(body: Any) -> Iterator[str]:
+    """Every `href` anywhere in a JSON body."""
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if key == "href" and isinstance(value, str):
+                yield value
+            else:
+                yield from hrefs(value)
+    elif isinstance(body, list):
+        for item in body:
+            yield from hrefs(item)
+
+
+def crawl(
+    base: str, start: list[str], headers: dict[str, str], session: requests.Session | None = None
+) -> dict[str, int]:
+    """GET every URL reachable from `start` through hrefs and Location headers: {url: status}. A URL outside
+    `base` is not fetched (tests talk to loopback only) and counts as broken (0)."""
+    answers: dict[str, int] = {}
+    pending = [urljoin(base + "/", url) for url in start]
+    while pending:
+        url = pending.pop(0)
+        if url in answers:
+            continue
+        if not url.startswith(base):
+            answers[url] = 0
+            continue
+        response = (session or requests).get(url, headers=headers, allow_redirects=False, timeout=10)
+        answers[url] = response.status_code
+        found = list(hrefs(response.json())) if "json" in response.headers.get("Content-Type", "") else []
+        if "Location" in response.headers:
+            found.append(response.headers["Location"])
+        pending.extend(urljoin(url, href) for href in found)
+    return answers

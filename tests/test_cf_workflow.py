@@ -7,8 +7,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from types import SimpleNamespace
-from typing import Any
-from urllib.parse import urljoin
 
 import polling2
 import pytest
@@ -17,7 +15,7 @@ from cloudfoundry_client.client import CloudFoundryClient
 from cloudfoundry_client.errors import InvalidStatusCode
 
 from mocks.cf import PASSWORD, SEEDED_RECORDS, USERNAME, VALID_TOKEN
-from tests.serving import Serving, behind_public_url, served
+from tests.serving import Serving, behind_public_url, crawl, served
 
 AUTH = {"Authorization": f"Bearer {VALID_TOKEN}"}
 
@@ -70,42 +68,6 @@ def test_delete_an_app_and_wait_for_the_job(cf: Serving, monkeypatch: pytest.Mon
     with pytest.raises(InvalidStatusCode) as instance_gone:
         client.v3.service_instances.get(instance_guid)
     assert instance_gone.value.status_code == 404
-
-
-def hrefs(body: Any) -> Iterator[str]:
-    """Every `href` anywhere in a JSON body."""
-    if isinstance(body, dict):
-        for key, value in body.items():
-            if key == "href" and isinstance(value, str):
-                yield value
-            else:
-                yield from hrefs(value)
-    elif isinstance(body, list):
-        for item in body:
-            yield from hrefs(item)
-
-
-def crawl(
-    base: str, start: list[str], headers: dict[str, str], session: requests.Session | None = None
-) -> dict[str, int]:
-    """GET every URL reachable from `start` through hrefs and Location headers: {url: status}. A URL outside
-    `base` is not fetched (tests talk to loopback only) and counts as broken (0)."""
-    answers: dict[str, int] = {}
-    pending = [urljoin(base + "/", url) for url in start]
-    while pending:
-        url = pending.pop(0)
-        if url in answers:
-            continue
-        if not url.startswith(base):
-            answers[url] = 0
-            continue
-        response = (session or requests).get(url, headers=headers, allow_redirects=False, timeout=10)
-        answers[url] = response.status_code
-        found = list(hrefs(response.json())) if "json" in response.headers.get("Content-Type", "") else []
-        if "Location" in response.headers:
-            found.append(response.headers["Location"])
-        pending.extend(urljoin(url, href) for href in found)
-    return answers
 
 
 def test_every_link_resolves_through_a_whole_lifecycle(cf: Serving) -> None:

@@ -7,14 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
-from urllib.parse import urljoin
 
 import clc
 import pytest
 import requests
 
 from mocks.clc import DEFAULT_USER, SERVERS
-from tests.serving import Serving, served
+from tests.serving import Serving, crawl, hrefs, served
 
 SERVER = SERVERS[DEFAULT_USER.alias][0]
 
@@ -65,36 +64,6 @@ def test_power_a_server_off_to_success_then_to_a_scripted_failure(sdk: ModuleTyp
     assert power_on.WaitUntilComplete(poll_freq=0) == 1 and len(power_on.error_requests) == 1
     server.Refresh()
     assert server.power_state == "stopped", "a failed power-on leaves the server off"
-
-
-def hrefs(body: Any) -> Iterator[str]:
-    """Every `href` anywhere in a JSON body."""
-    if isinstance(body, dict):
-        for key, value in body.items():
-            if key == "href" and isinstance(value, str):
-                yield value
-            else:
-                yield from hrefs(value)
-    elif isinstance(body, list):
-        for item in body:
-            yield from hrefs(item)
-
-
-def crawl(base: str, start: list[str], headers: dict[str, str]) -> dict[str, int]:
-    """GET every URL reachable from `start` through hrefs and Location headers: {url: status}."""
-    answers: dict[str, int] = {}
-    pending = [urljoin(base + "/", url) for url in start]
-    while pending:
-        url = pending.pop(0)
-        if url in answers:
-            continue
-        response = requests.get(url, headers=headers, allow_redirects=False, timeout=10)
-        answers[url] = response.status_code
-        found = list(hrefs(response.json())) if "json" in response.headers.get("Content-Type", "") else []
-        if "Location" in response.headers:
-            found.append(response.headers["Location"])
-        pending.extend(urljoin(url, href) for href in found)
-    return answers
 
 
 def test_every_link_resolves_through_a_whole_lifecycle(serving: Serving, sdk: ModuleType) -> None:
