@@ -47,6 +47,34 @@ from .engine import (
 log = logging.getLogger("jobcontract.mocks")
 
 CONTROL_PREFIX = "/__jobcontract"
+
+
+# what `describe` lists, for a person at the control API's door
+CONTROL_INDEX = {
+    "create job": f"POST {CONTROL_PREFIX}/jobs",
+    "show job": f"GET {CONTROL_PREFIX}/jobs/{{id}}",
+    "inject fault": f"POST {CONTROL_PREFIX}/jobs/{{id}}/faults",
+    "advance clock": f"POST {CONTROL_PREFIX}/clock",
+    "reset": f"POST {CONTROL_PREFIX}/reset",
+    "journal": f"GET {CONTROL_PREFIX}/journal",
+}
+
+
+def control_verbs() -> list[Rule]:
+    """The control API's verbs, the same for every mock (Import/Export's on moto's server too); a fresh copy
+    each time, as a werkzeug Rule belongs to one Map."""
+    return [
+        Rule(f"{CONTROL_PREFIX}", endpoint="describe", methods=["GET"]),
+        Rule(f"{CONTROL_PREFIX}/jobs", endpoint="list_jobs", methods=["GET"]),
+        Rule(f"{CONTROL_PREFIX}/jobs", endpoint="create_job", methods=["POST"]),
+        Rule(f"{CONTROL_PREFIX}/jobs/<path:job_id>/faults", endpoint="inject_fault", methods=["POST"]),
+        Rule(f"{CONTROL_PREFIX}/jobs/<path:job_id>", endpoint="show_job", methods=["GET"]),
+        Rule(f"{CONTROL_PREFIX}/clock", endpoint="clock", methods=["GET", "POST"]),
+        Rule(f"{CONTROL_PREFIX}/reset", endpoint="reset", methods=["POST"]),
+        Rule(f"{CONTROL_PREFIX}/journal", endpoint="journal", methods=["GET"]),
+    ]
+
+
 REDACTED = "[redacted]"
 SECRET_HEADERS = frozenset({"authorization", "x-auth-token", "cookie", "x-amz-security-token"})
 PREFER_PATTERN = re.compile(r"\s*(code|example|dynamic)\s*=\s*\"?([^\",;]+)\"?\s*")
@@ -162,14 +190,7 @@ class MockApp:
         self._route = functools.lru_cache(maxsize=4096)(self._match_route)
         self._control = Map(
             [
-                Rule(f"{CONTROL_PREFIX}", endpoint="describe", methods=["GET"]),
-                Rule(f"{CONTROL_PREFIX}/jobs", endpoint="list_jobs", methods=["GET"]),
-                Rule(f"{CONTROL_PREFIX}/jobs", endpoint="create_job", methods=["POST"]),
-                Rule(f"{CONTROL_PREFIX}/jobs/<path:job_id>/faults", endpoint="inject_fault", methods=["POST"]),
-                Rule(f"{CONTROL_PREFIX}/jobs/<path:job_id>", endpoint="show_job", methods=["GET"]),
-                Rule(f"{CONTROL_PREFIX}/clock", endpoint="clock", methods=["GET", "POST"]),
-                Rule(f"{CONTROL_PREFIX}/reset", endpoint="reset", methods=["POST"]),
-                Rule(f"{CONTROL_PREFIX}/journal", endpoint="journal", methods=["GET"]),
+                *control_verbs(),
                 # an API's own control verbs (CenturyLink's queued operations, say), under the same prefix
                 *(
                     Rule(f"{CONTROL_PREFIX}{rule.rule}", endpoint=f"dialect:{rule.endpoint}", methods=rule.methods)
@@ -420,12 +441,7 @@ class MockApp:
                 "default_script": [vars(step) for step in self.dialect.default_script],
                 "clock": self.engine.clock.now().isoformat(),
                 "control": {
-                    "create job": f"POST {CONTROL_PREFIX}/jobs",
-                    "show job": f"GET {CONTROL_PREFIX}/jobs/{{id}}",
-                    "inject fault": f"POST {CONTROL_PREFIX}/jobs/{{id}}/faults",
-                    "advance clock": f"POST {CONTROL_PREFIX}/clock",
-                    "reset": f"POST {CONTROL_PREFIX}/reset",
-                    "journal": f"GET {CONTROL_PREFIX}/journal",
+                    **CONTROL_INDEX,
                     **{
                         rule.endpoint: f"{'/'.join(sorted(rule.methods or ()))} {CONTROL_PREFIX}{rule.rule}"
                         for rule in self.dialect.control_rules

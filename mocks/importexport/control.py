@@ -29,10 +29,10 @@ from typing import Any
 from urllib.parse import quote
 
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map
 from werkzeug.wrappers import Request
 
-from ..app import CONTROL_PREFIX, observation_json
+from ..app import CONTROL_INDEX, control_verbs, observation_json
 from ..engine import ScriptError, UnknownJob, parse_fault
 from ..workbench import DEFAULT_MANIFESTS
 from .exceptions import ImportExportError
@@ -50,19 +50,7 @@ API = "importexport"
 API_VERSION = "2010-06-01"
 JOB_FIELDS = ("script", "id", "faults", "type", "manifest", "error_count")
 ATTRIBUTES = ("type", "manifest", "error_count")
-ROUTES = Map(
-    [
-        Rule(f"{CONTROL_PREFIX}", endpoint="describe", methods=["GET"]),
-        Rule(f"{CONTROL_PREFIX}/jobs", endpoint="list_jobs", methods=["GET"]),
-        Rule(f"{CONTROL_PREFIX}/jobs", endpoint="create_job", methods=["POST"]),
-        Rule(f"{CONTROL_PREFIX}/jobs/<path:job_id>/faults", endpoint="inject_fault", methods=["POST"]),
-        Rule(f"{CONTROL_PREFIX}/jobs/<path:job_id>", endpoint="show_job", methods=["GET"]),
-        Rule(f"{CONTROL_PREFIX}/clock", endpoint="clock", methods=["GET", "POST"]),
-        Rule(f"{CONTROL_PREFIX}/reset", endpoint="reset", methods=["POST"]),
-        Rule(f"{CONTROL_PREFIX}/journal", endpoint="journal", methods=["GET"]),
-    ],
-    strict_slashes=False,
-)
+ROUTES = Map(control_verbs(), strict_slashes=False)
 
 Answer = tuple[int, dict[str, str], str]
 
@@ -118,14 +106,7 @@ def describe(backend: ImportExportBackend, request: Request, body: dict[str, Any
             "default_script": [vars(step) for step in DEFAULT_SCRIPT],
             "scripts": {name: [vars(step) for step in steps] for name, steps in SCRIPTS.items()},
             "clock": backend.now().isoformat(),
-            "control": {
-                "create job": f"POST {CONTROL_PREFIX}/jobs",
-                "show job": f"GET {CONTROL_PREFIX}/jobs/{{id}}",
-                "inject fault": f"POST {CONTROL_PREFIX}/jobs/{{id}}/faults",
-                "advance clock": f"POST {CONTROL_PREFIX}/clock",
-                "reset": f"POST {CONTROL_PREFIX}/reset",
-                "journal": f"GET {CONTROL_PREFIX}/journal",
-            },
+            "control": CONTROL_INDEX,
         }
     )
 
