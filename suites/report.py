@@ -303,8 +303,10 @@ class Row:
             return ""
         reasons = list(dict.fromkeys(r.reason for r in self.results if r.outcome == self.outcome and r.reason))
         first = reasons[0].split("\n", 1)[0] if reasons else ""
-        more = f" (and {len(reasons) - 1} other reasons)" if len(reasons) > 1 else ""
-        return shorten(first, 240) + more
+        others = len(reasons) - 1
+        more = f" (and {others} other reason{'s' if others > 1 else ''})" if others else ""
+        # a failure's text may quote a whole answer; a not-verified reason is ours and names the options to give
+        return (shorten(first, 240) if self.outcome == "failed" else first) + more
 
 
 @dataclass
