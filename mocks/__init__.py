@@ -12,7 +12,9 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from .app import CONTROL_PREFIX, Dialect, MockApp, MockServer
+from .app import MockApp, MockServer
+from .control import CONTROL_PREFIX
+from .dialect import Dialect
 from .engine import Clock, Engine, Fault, Observation, ScriptError, Step
 
 # api -> "module:class" of its faithful dialect

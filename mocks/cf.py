@@ -57,8 +57,10 @@ from urllib.parse import quote, urlencode
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from .app import Dialect, MockApp
-from .engine import Observation, ScriptError, Step
+from .answer import Answer
+from .dialect import Dialect
+from .engine import Engine, Observation, ScriptError, Step
+from .links import Links
 
 VALID_TOKEN = "jobcontract-cf-token"
 NO_READ_SCOPE_TOKEN = "jobcontract-cf-token-without-read-scope"
@@ -201,8 +203,8 @@ class CfDialect(Dialect):
         Rule("/v3/<any(apps, service_instances):collection>/<path:guid>", endpoint="deleteRecord", methods=["DELETE"]),
     )
 
-    def __init__(self, app: MockApp) -> None:
-        super().__init__(app)
+    def __init__(self, engine: Engine, links: Links) -> None:
+        super().__init__(engine, links)
         self._lock = threading.Lock()
         self._grants: dict[str, Grant] = {VALID_TOKEN: Grant(USER_SCOPES), NO_READ_SCOPE_TOKEN: Grant(frozenset())}
         self._refresh_tokens: dict[str, frozenset[str]] = {}
@@ -227,17 +229,17 @@ class CfDialect(Dialect):
             }
 
     # -- operations ----------------------------------------------------------------------------------
-    def getJob(self, request: Request, guid: str) -> Response:
+    def getJob(self, request: Request, guid: str) -> Response | Answer:
         refused = self.authorize(request, READ)
         if refused is not None:
             return refused
         observation = self.poll(guid)
         if observation is None:
             return self.error(request, 404, "Job not found")
-        return self.fault_response(request, observation) or self.json(self.job(observation))
+        return self.polled(observation, self.json(self.job(observation)))
 
     def root(self, request: Request) -> Response:
-        base = self.base_url(request)
+        base = self.root_url(request)
         return self.json(
             {
                 "links": {
@@ -259,7 +261,7 @@ class CfDialect(Dialect):
         )
 
     def v3Root(self, request: Request) -> Response:
-        base = self.base_url(request)
+        base = self.root_url(request)
         links = {"self": {"href": f"{base}/v3"}}
         links.update({collection: {"href": f"{base}/v3/{collection}"} for collection in LISTED_COLLECTIONS})
         return self.json({"links": links})
@@ -298,7 +300,7 @@ class CfDialect(Dialect):
                 return None
             kept = {k: v for k, v in query.items() if k not in ("page", "per_page")}
             parameters = urlencode({**kept, "page": number, "per_page": per_page})
-            return {"href": f"{self.app.base_url}/v3/{collection}?{parameters}"}
+            return {"href": f"{self.base_url}/v3/{collection}?{parameters}"}
 
         return self.json(
             {
@@ -323,7 +325,7 @@ class CfDialect(Dialect):
         if isinstance(record, Response):
             return record
         resource_type = DELETABLE[collection]
-        job_id = self.app.create_job(
+        job_id = self.create_job(
             operation=f"{resource_type}.delete", resource_type=resource_type, resource_guid=record.guid
         )
         return Response(status=202, headers={"Location": self.status_url(job_id), **self.request_id()})
@@ -436,7 +438,7 @@ class CfDialect(Dialect):
                 },
                 "relationships": {**space, "service_plan": {"data": {"guid": SERVICE_PLAN_GUID}}},
             }
-        href = f"{self.app.base_url}/v3/{record.collection}/{quote(record.guid, safe='')}"
+        href = f"{self.base_url}/v3/{record.collection}/{quote(record.guid, safe='')}"
         return body | {"metadata": {"labels": {}, "annotations": {}}, "links": {"self": {"href": href}}}
 
     def bad_query(self, request: Request, detail: str) -> Response:
@@ -472,11 +474,11 @@ class CfDialect(Dialect):
         return None
 
     # -- bodies ----------------------------------------------------------------------------------------
-    def base_url(self, request: Request) -> str:
-        return self.app.base_url or request.host_url.rstrip("/")
+    def root_url(self, request: Request) -> str:
+        return self.base_url or request.host_url.rstrip("/")
 
     def status_url(self, job_id: str) -> str:
-        return f"{self.app.base_url}/v3/jobs/{quote(job_id, safe='')}"
+        return f"{self.base_url}/v3/jobs/{quote(job_id, safe='')}"
 
     def job(self, observation: Observation) -> dict[str, Any]:
         """The job object (#the-job-object) as Cloud Controller's JobPresenter renders it."""
@@ -486,7 +488,7 @@ class CfDialect(Dialect):
         resource = self.resource_of(observation)
         if resource is not None and not self.deleted(observation, resource):  # a link only while it exists
             link_key = attributes.get("resource_type", LINK_KEYS.get(operation, operation.split(".", 1)[0]))
-            links[link_key] = {"href": f"{self.app.base_url}/v3/{resource[0]}/{quote(resource[1], safe='')}"}
+            links[link_key] = {"href": f"{self.base_url}/v3/{resource[0]}/{quote(resource[1], safe='')}"}
         errors = attributes.get("errors", [DEFAULT_JOB_ERROR]) if observation.state == "FAILED" else []
         return {
             "guid": observation.job_id,

@@ -60,8 +60,10 @@ from urllib.parse import parse_qsl
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from .app import Dialect, MockApp
-from .engine import Observation, ScriptError, Step, parse_step
+from .answer import Answer
+from .dialect import Dialect
+from .engine import Engine, Observation, ScriptError, Step, parse_step
+from .links import Links
 
 JSON_UTF8 = "application/json; charset=utf-8"  # what the login document shows for its answers
 TOKEN_LIFETIME = 14 * 24 * 3600  # "reusable for up to 2 weeks" (api-v20-authentication-overview.md)
@@ -132,8 +134,8 @@ class ClcDialect(Dialect):
     )
     control_rules = (Rule("/queue", endpoint="queue", methods=["GET", "PUT"]),)
 
-    def __init__(self, app: MockApp) -> None:
-        super().__init__(app)
+    def __init__(self, engine: Engine, links: Links) -> None:
+        super().__init__(engine, links)
         self._secret = secrets.token_bytes(32)  # tokens are valid for this app only, and survive reset()
         # a token's signature is checked once, not on every poll; its expiry is checked every time
         self._claims = functools.lru_cache(maxsize=4096)(self._verified_claims)
@@ -164,7 +166,7 @@ class ClcDialect(Dialect):
             return self.error(request, 400, BAD_CREDENTIALS)
         return self.json(self.login_body(account), content_type=JSON_UTF8)
 
-    def getStatus(self, request: Request, accountAlias: str, statusId: str) -> Response:
+    def getStatus(self, request: Request, accountAlias: str, statusId: str) -> Response | Answer:
         account = self.authenticated(request)
         if account is None:
             return self.error(request, 401, UNAUTHORIZED)
@@ -173,7 +175,7 @@ class ClcDialect(Dialect):
         observation = self.poll(statusId) if self.owns(account, statusId) else None
         if observation is None:
             return self.error(request, 404, f"Status {statusId} was not found for account {account.alias}.")
-        return self.fault_response(request, observation) or self.json(self.status_body(observation), 200, JSON_UTF8)
+        return self.polled(observation, self.json(self.status_body(observation), 200, JSON_UTF8))
 
     def serverOperation(self, request: Request, accountAlias: str, operation: str) -> Response:
         account = self.authenticated(request)
@@ -192,7 +194,7 @@ class ClcDialect(Dialect):
             return self.error(request, 400, NOT_SERVER_NAMES)
         queued = []
         for server in servers:
-            status_id = self.app.create_job(
+            status_id = self.create_job(
                 self.queue_script,
                 self.next_status_id(account),
                 accountAlias=account.alias,
@@ -326,7 +328,7 @@ class ClcDialect(Dialect):
     def status_url(self, job_id: str) -> str:
         observation = self.engine.peek(job_id)
         alias = DEFAULT_USER.alias if observation is None else self.account_alias(observation)
-        return f"{self.app.base_url}/v2/operations/{alias}/status/{job_id}"
+        return f"{self.base_url}/v2/operations/{alias}/status/{job_id}"
 
     def server_body(self, account: Account, server: str, status_ids: list[str]) -> dict[str, Any]:
         """Get Server's body; the power state and maintenance mode follow the operations that succeeded."""

@@ -38,7 +38,8 @@ from urllib.parse import unquote_to_bytes
 import httptools
 from werkzeug.wrappers import Request, Response
 
-from .app import Answer, MockApp
+from .answer import Answer
+from .app import MockApp
 from .engine import dribble_schedule
 
 try:  # a faster drop-in loop; not built for Windows, where asyncio's own loop serves
@@ -238,9 +239,9 @@ class _Connection(asyncio.Protocol):
             self._fail(f"answering {request.method} {request.path}", error)
             return
         if self.server.access_log:
-            status = "dropped" if answer.response is None else answer.response.status_code
+            status = "dropped" if answer.dropped else answer.response.status_code
             ACCESS_LOG.info("%s %s %s", request.method, request.full_path.rstrip("?"), status)
-        if answer.delay or answer.dribble or answer.response is None:
+        if answer.faults:  # something to wait for, or a drop
             self.sending = asyncio.get_running_loop().create_task(self._send_slowly(answer, environ, keep_alive))
             return
         self._send(answer.response, environ, keep_alive)
@@ -248,7 +249,7 @@ class _Connection(asyncio.Protocol):
     async def _send_slowly(self, answer: Answer, environ: dict[str, Any], keep_alive: bool) -> None:
         if answer.delay:
             await asyncio.sleep(answer.delay)  # the loop goes on answering other connections
-        if answer.response is None:
+        if answer.dropped:
             self._close(abort=True)
             return
         head, body = self._render(answer.response, environ, keep_alive)

@@ -27,7 +27,8 @@ from urllib.parse import urlencode
 from werkzeug.routing import BaseConverter, PathConverter, Rule
 from werkzeug.wrappers import Request, Response
 
-from .app import Dialect
+from .answer import Answer
+from .dialect import Dialect
 from .engine import Observation, Step
 
 EXCEPTIONS = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0"
@@ -140,11 +141,11 @@ class OgcDialect(Dialect):
     )
 
     # -- operations ----------------------------------------------------------------------------------
-    def getStatus(self, request: Request, jobId: str) -> Response:
+    def getStatus(self, request: Request, jobId: str) -> Response | Answer:
         observation = self.poll(jobId)
         if observation is None:
             return self.no_such_job(request, jobId)
-        return self.fault_response(request, observation) or self.status_response(request, observation)
+        return self.polled(observation, self.status_response(request, observation))
 
     def dismiss(self, request: Request, jobId: str) -> Response:
         observation = self.engine.peek(jobId)
@@ -165,7 +166,7 @@ class OgcDialect(Dialect):
         if "sync-execute" in options and not (asynchronous and "async-execute" in options):
             # no job: the results at once (/req/core/process-execute-default-execution-mode)
             return self.json(self.results(processId, {"inputs": inputs}))
-        job_id = self.app.create_job(self.scripts.get(processId), processID=processId, inputs=inputs)
+        job_id = self.create_job(self.scripts.get(processId), processID=processId, inputs=inputs)
         observation = self.engine.peek(job_id)
         assert observation is not None
         response = self.status_response(request, observation, status=201)
@@ -253,7 +254,7 @@ class OgcDialect(Dialect):
     # -- bodies ----------------------------------------------------------------------------------------
     def url(self, path: str) -> str:
         """The absolute URL of a path of this mock (every link and Location is built here)."""
-        return f"{self.app.base_url}{path}"
+        return f"{self.base_url}{path}"
 
     def status_url(self, job_id: str) -> str:
         return self.url(f"/jobs/{job_id}")
@@ -267,7 +268,7 @@ class OgcDialect(Dialect):
 
     def api_definition(self) -> str:
         """The contract itself as JSON, its server this mock."""
-        return json.dumps({**self.app.contract.document, "servers": [{"url": self.url("") or "/"}]})
+        return json.dumps({**self.contract.document, "servers": [{"url": self.url("") or "/"}]})
 
     def process_summary(self, process_id: str) -> dict[str, Any]:
         described = self.processes[process_id]

@@ -1,7 +1,7 @@
 """The Import/Export mock as a client developer meets it: `python -m mocks serve --api importexport` in its
 own process, boto3 walking the whole job workflow against it over real sockets (create, poll to the end
 with the clock advanced over the control API, cancel another job, list, shipping label, the documents
-fetched), the HTTP control API under `/__jobcontract` with its errors (the formats of `mocks/app.py`), and
+fetched), the HTTP control API under `/__jobcontract` with its errors (the formats of `mocks/control.py`), and
 the answers to a form post with a wrong `Version` or an unknown `Action`: Import/Export's own errors,
 never another service's."""
 

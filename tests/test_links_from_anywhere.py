@@ -12,7 +12,7 @@ import pytest
 import requests
 from serving import ROOT, Serving, served
 
-from mocks.app import request_base_url
+from mocks.links import request_base_url
 
 EXECUTE = {"inputs": {"message": "hello"}}
 

@@ -24,7 +24,9 @@ from werkzeug.wrappers import Request, Response
 
 import contracts
 from mocks import CONTROL_PREFIX, Clock, Engine, MockApp, MockServer, make_app
-from mocks.app import REDACTED, observation_json
+from mocks.answer import Answer
+from mocks.app import REDACTED
+from mocks.control import observation_json
 from suites.common import check_response
 
 IN_PROCESS = "http://ogc.jobcontract.invalid"
@@ -264,13 +266,15 @@ def test_a_delayed_poll_does_not_hold_up_other_requests(served: MockServer, monk
     app.create_job(["running"], "slow", faults={1: {"delay": 1.5}})
     app.create_job(["running"], "fast")
     delaying = threading.Event()
-    apply_fault = app.apply_fault
+    answer = app.answer
 
-    def announce_then_apply(fault: Any) -> None:
-        delaying.set()
-        apply_fault(fault)
+    def answer_then_announce(request: Any) -> Answer:
+        planned = answer(request)
+        if planned.delay:
+            delaying.set()
+        return planned
 
-    monkeypatch.setattr(app, "apply_fault", announce_then_apply)
+    monkeypatch.setattr(app, "answer", answer_then_announce)
     order: list[str] = []
     slow_answer: list[int] = []
 
@@ -521,3 +525,63 @@ def test_serve_on_a_port_in_use_says_so_without_a_traceback() -> None:
     assert result.returncode != 0
     assert "in use" in result.stderr and str(port) in result.stderr, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
+
+
+# -- the shape: a dialect alone adds an endpoint --------------------------------------------------------------
+def test_an_endpoint_added_in_a_dialect_alone_gets_links_faults_validation_and_the_journal() -> None:
+    """A newcomer adds a route and its method to a dialect subclass and touches nothing else: the application
+    routes to it, builds its links from the request, carries out the fault scripted on the job it polls and the
+    request's own `Prefer: drop`, journals it, and still answers 405 and 404 the API's way around it."""
+    from werkzeug.routing import Rule
+
+    from mocks.ogc import OgcDialect
+
+    class WithProgress(OgcDialect):
+        rules = (*OgcDialect.rules, Rule("/jobs/<path:jobId>/progress", endpoint="getProgress", methods=["GET"]))
+
+        def getProgress(self, request: Request, jobId: str) -> Response | Answer:
+            observation = self.poll(jobId)
+            if observation is None:
+                return self.error(request, 404, f"no job {jobId!r}")
+            body = {"progress": observation.progress, "job": self.status_url(jobId)}
+            return self.polled(observation, self.json(body))
+
+    app = MockApp(WithProgress, Engine(Clock(START, frozen=True)))
+    app.create_job(["running"], "p", faults={2: {"status": 500}, 3: {"drop": True}})
+    with app.intercept(IN_PROCESS):
+        first = requests.get(f"{IN_PROCESS}/jobs/p/progress", headers={"Host": "public.example:8443"}, timeout=10)
+        assert first.status_code == 200
+        assert first.json() == {"progress": 100, "job": "http://public.example:8443/jobs/p"}
+        scripted = requests.get(f"{IN_PROCESS}/jobs/p/progress", timeout=10)
+        assert (scripted.status_code == 500 and scripted.json()["type"].endswith("server-error")) or scripted.json()
+        with pytest.raises(requests.exceptions.ConnectionError, match="dropped by a scripted fault"):
+            requests.get(f"{IN_PROCESS}/jobs/p/progress", timeout=10)
+        with pytest.raises(requests.exceptions.ConnectionError):
+            requests.get(f"{IN_PROCESS}/jobs/p/progress", headers={"Prefer": "drop"}, timeout=10)
+        assert requests.post(f"{IN_PROCESS}/jobs/p/progress", timeout=10).status_code == 405
+        assert requests.get(f"{IN_PROCESS}/jobs/p/elsewhere", timeout=10).status_code == 404
+    assert [(e["path"], e["status"], e["dropped"]) for e in app.journal()][:4] == [
+        ("/jobs/p/progress", 200, False),
+        ("/jobs/p/progress", 500, False),
+        ("/jobs/p/progress", None, True),
+        ("/jobs/p/progress", None, True),
+    ]
+
+
+def test_a_dialect_calls_nothing_above_it() -> None:
+    """One direction of calls: the dialects (and their faulty variants) import the engine, the links and the
+    answer, never the application, the control API or the servers."""
+    import ast
+    from pathlib import Path
+
+    above = {"app", "control", "fastserver", "intercept", "examples", "routing", "workbench"}
+    for path in [ROOT / "mocks" / f"{name}.py" for name in ("dialect", "ogc", "cf", "clc")] + sorted(
+        (ROOT / "mocks" / "faulty").glob("*.py")
+    ):
+        tree = ast.parse(Path(path).read_text())
+        imported = {
+            (node.module or "").rsplit(".", 1)[-1]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.level > 0
+        }
+        assert not imported & above, f"{path.name} imports {sorted(imported & above)}"

@@ -148,7 +148,7 @@ class SelfLinkElsewhere(CfDialect):
 
     def job(self, observation: Observation) -> dict[str, Any]:
         body = super().job(observation)
-        body["links"]["self"]["href"] = f"{self.app.base_url}/v3/jobs"
+        body["links"]["self"]["href"] = f"{self.base_url}/v3/jobs"
         return body
 
 

@@ -12,8 +12,10 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from ..answer import Answer, answer_of
 from ..clc import DEFAULT_USER, Account, ClcDialect
-from ..engine import Observation
+from ..engine import Engine, Observation
+from ..links import Links
 
 
 class CapitalisedStatusKey(ClcDialect):
@@ -144,18 +146,18 @@ class LoginAliasNotTheCallers(ClcDialect):
 class StatusAsTextPlain(ClcDialect):
     """Answers Get Status with a JSON body labelled `text/plain`, though the client asked for application/json."""
 
-    def getStatus(self, request: Request, accountAlias: str, statusId: str) -> Response:
-        response = super().getStatus(request, accountAlias, statusId)
-        if response.status_code == 200:
-            response.headers["Content-Type"] = "text/plain; charset=utf-8"
-        return response
+    def getStatus(self, request: Request, accountAlias: str, statusId: str) -> Answer:
+        answer = answer_of(super().getStatus(request, accountAlias, statusId))
+        if answer.response.status_code == 200:
+            answer.response.headers["Content-Type"] = "text/plain; charset=utf-8"
+        return answer
 
 
 class EndForgottenOnTheThirdRepoll(ClcDialect):
     """Keeps a job's end for two more polls, then shows it `executing` once: only a third re-poll sees it."""
 
-    def __init__(self, app: Any) -> None:
-        super().__init__(app)
+    def __init__(self, engine: Engine, links: Links) -> None:
+        super().__init__(engine, links)
         self._first_end: dict[str, int] = {}  # job id -> the poll that first showed its end
 
     def wire_state(self, observation: Observation) -> str:

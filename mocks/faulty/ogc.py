@@ -149,7 +149,7 @@ class SelfLinkElsewhere(OgcDialect):
         info = super().status_info(observation)
         for link in info["links"]:
             if link["rel"] == "self":
-                link["href"] = f"{self.app.base_url}/jobs"
+                link["href"] = f"{self.base_url}/jobs"
         return info
 
 

@@ -24,8 +24,9 @@ from moto.core.responses import ActionResult, BaseResponse
 from moto.core.serialize import never_return
 from moto.core.utils import get_service_model
 
-from ..app import REDACTED, SECRET_HEADERS, request_base_url
+from ..app import REDACTED, SECRET_HEADERS
 from ..engine import Fault, ScriptError, dribbled_pieces, prefer_fault
+from ..links import request_base_url
 from . import documents
 from .exceptions import (
     ImportExportError,
@@ -174,7 +175,7 @@ class ImportExportResponse(BaseResponse):
 
     def _absolute(self, url: str) -> str:
         """A path on the mock as a URL where the request was sent (Forwarded, X-Forwarded-*, Host), as the
-        other mocks build their links (mocks.app.request_base_url)."""
+        other mocks build their links (mocks.links.request_base_url)."""
         if not url.startswith("/"):
             return url
         request = self.normalized_request

@@ -20,7 +20,7 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from ..app import CONTROL_PREFIX
+from ..control import CONTROL_PREFIX
 from . import register
 from .documents import ARTIFACTS, SHIPPING_LABELS
 

@@ -1,0 +1,62 @@
+"""What a mock answers to one request, and the faults to carry out on it.
+
+A dialect's operation returns a werkzeug `Response`, or an `Answer` when the job it read has a scripted
+fault; the request's own `Prefer: delay=, dribble=, drop` is added by the application. Nothing waits
+here: each server carries the faults out in its own way of waiting (a sleeping thread, the event loop,
+a `ConnectionError` raised to `requests`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from werkzeug.wrappers import Response
+
+from .engine import Fault, dribbled_pieces
+
+
+class DropConnection(Exception):
+    """Close the connection without an answer (a scripted `drop` fault)."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """`response` with `faults` to carry out: the first fault's status (if any) replaces the response with
+    the API's documented one for it, delays add up, a drop sends nothing, the last dribble spreads the body."""
+
+    response: Response
+    faults: tuple[Fault, ...] = ()
+
+    def with_faults(self, *faults: Fault | None) -> Answer:
+        added = tuple(fault for fault in faults if fault is not None)
+        return Answer(self.response, self.faults + added) if added else self
+
+    @property
+    def status(self) -> int | None:
+        """The documented status a scripted fault asks for instead of the response's (None: keep it)."""
+        return next((fault.status for fault in self.faults if fault.status is not None), None)
+
+    @property
+    def delay(self) -> float:
+        return sum(fault.delay for fault in self.faults)
+
+    @property
+    def dribble(self) -> float:
+        return next((fault.dribble for fault in reversed(self.faults) if fault.dribble), 0.0)
+
+    @property
+    def dropped(self) -> bool:
+        return any(fault.drop for fault in self.faults)
+
+
+def answer_of(reply: Response | Answer) -> Answer:
+    return reply if isinstance(reply, Answer) else Answer(reply)
+
+
+def dribbled(response: Response, seconds: float) -> Response:
+    """The same answer (headers, Content-Length, body), its body dribbled out over `seconds` by a thread
+    that sleeps between the pieces."""
+    body = response.get_data()
+    response.response = dribbled_pieces(body, seconds)
+    response.headers["Content-Length"] = str(len(body))
+    return response
