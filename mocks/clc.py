@@ -55,7 +55,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
@@ -203,7 +203,8 @@ class ClcDialect(Dialect):
             )
             with self._servers_lock:
                 self._server_jobs.setdefault((account.alias, server.upper()), []).append(status_id)
-            link = {"rel": "status", "href": f"/v2/operations/{account.alias}/status/{status_id}", "id": status_id}
+            href = self.path(f"/v2/operations/{account.alias}/status/{status_id}")
+            link = {"rel": "status", "href": href, "id": status_id}
             queued.append({"server": server, "isQueued": True, "links": [link]})
         return self.json(queued, 202, JSON_UTF8)
 
@@ -325,6 +326,11 @@ class ClcDialect(Dialect):
     def status_body(self, observation: Observation) -> dict[str, Any]:
         return {"status": self.wire_state(observation)}
 
+    def path(self, path: str) -> str:
+        """A root-relative href, as the API hands them out, under the path the mock is reached at (a public
+        URL behind a proxy may have one: `https://example.test/clc` makes `/clc/v2/...`)."""
+        return urlsplit(self.base_url).path.rstrip("/") + path
+
     def status_url(self, job_id: str) -> str:
         observation = self.engine.peek(job_id)
         alias = DEFAULT_USER.alias if observation is None else self.account_alias(observation)
@@ -378,7 +384,7 @@ class ClcDialect(Dialect):
             "links": [
                 {
                     "rel": "self",
-                    "href": f"/v2/servers/{account.alias.lower()}/{server.lower()}",
+                    "href": self.path(f"/v2/servers/{account.alias.lower()}/{server.lower()}"),
                     "id": server,
                     "verbs": ["GET"],
                 }

@@ -12,14 +12,16 @@ for 2 s, runs for 8 s and ends `successful` with its inputs as its results, and 
 for 1 s, runs for 1 s and ends `failed` (it finds any inputs invalid; it gives a client, and the suite's
 `--ogc-failing-process fail`, a job that fails the way a real one does, through the API alone). `echo` runs
 either way, so without `Prefer: respond-async` it runs synchronously and answers 200 with its results
-(/req/core/process-execute-default-execution-mode); `fail` runs only asynchronously.
+(/req/core/process-execute-default-execution-mode); `fail` runs only asynchronously. A job made through
+the control API or a scenario may name another process (`processID`): the mock then lists and describes
+it and runs it asynchronously (the default script, no results) until `reset`.
 """
 
 from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlencode
@@ -29,7 +31,8 @@ from werkzeug.wrappers import Request, Response
 
 from .answer import Answer
 from .dialect import Dialect
-from .engine import Observation, Step
+from .engine import Engine, Observation, ScriptError, Step
+from .links import Links
 
 EXCEPTIONS = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0"
 NO_SUCH_JOB = f"{EXCEPTIONS}/no-such-job"
@@ -140,6 +143,48 @@ class OgcDialect(Dialect):
         OgcRule("/jobs/<job:jobId>", endpoint="dismiss", methods=["DELETE"]),
     )
 
+    def __init__(self, engine: Engine, links: Links) -> None:
+        super().__init__(engine, links)
+        #: processes named by jobs made through the control API or a scenario, described so their links resolve
+        self.declared: dict[str, dict[str, Any]] = {}
+
+    # -- processes: the built-in ones and those jobs declare -----------------------------------------
+    def described(self, process_id: str) -> dict[str, Any] | None:
+        return self.processes.get(process_id) or self.declared.get(process_id)
+
+    def process_ids(self) -> list[str]:
+        return [*self.processes, *(p for p in self.declared if p not in self.processes)]
+
+    def create_job(
+        self,
+        script: Iterable[Any] | None = None,
+        job_id: str | None = None,
+        *,
+        faults: Mapping[int, Any] | None = None,
+        **attributes: Any,
+    ) -> str:
+        """A job; a `processID` the mock does not know becomes a process it describes and can execute
+        (asynchronously, with the default script, no results), so /processes lists what a scenario declares."""
+        job = super().create_job(script, job_id, faults=faults, **attributes)
+        process = attributes.get("processID")
+        if process is not None and self.described(process) is None:
+            self.declared[process] = {
+                "title": process,
+                "description": "Declared by a job made through the control API or a scenario; runs asynchronously.",
+                "jobControlOptions": ["async-execute", "dismiss"],
+                "inputs": {},
+                "outputs": {},
+            }
+        return job
+
+    def check_attributes(self, attributes: Mapping[str, Any]) -> None:
+        process = attributes.get("processID")
+        if process is not None and (not isinstance(process, str) or not process or "/" in process):
+            raise ScriptError(f"processID is a process id (a non-empty string without /), not {process!r}")
+
+    def reset(self) -> None:
+        self.declared.clear()
+
     # -- operations ----------------------------------------------------------------------------------
     def getStatus(self, request: Request, jobId: str) -> Response | Answer:
         observation = self.poll(jobId)
@@ -157,11 +202,11 @@ class OgcDialect(Dialect):
         return self.status_response(request, dismissed, dismissed_view=True)
 
     def execute(self, request: Request, processId: str) -> Response:
-        if processId not in self.processes:
+        if self.described(processId) is None:
             return self.error(request, 404, f"there is no process {processId!r}", type=NO_SUCH_PROCESS)
         # MockApp has already checked the body against the contract's execute schema
         inputs = json.loads(request.get_data()).get("inputs", {})
-        options = self.processes[processId]["jobControlOptions"]
+        options = self.described(processId)["jobControlOptions"]  # type: ignore[index]
         asynchronous = "respond-async" in request.headers.get("Prefer", "")
         if "sync-execute" in options and not (asynchronous and "async-execute" in options):
             # no job: the results at once (/req/core/process-execute-default-execution-mode)
@@ -198,7 +243,7 @@ class OgcDialect(Dialect):
 
     def getProcesses(self, request: Request) -> Response:
         body = {
-            "processes": [self.process_summary(process_id) for process_id in self.processes],
+            "processes": [self.process_summary(process_id) for process_id in self.process_ids()],
             "links": [
                 self.link("/processes", "self", "application/json", "this document"),
                 self.link("/processes", "alternate", "text/html", "this document as HTML"),
@@ -207,9 +252,9 @@ class OgcDialect(Dialect):
         return self.document(request, "Processes", body)
 
     def getProcessDescription(self, request: Request, processId: str) -> Response:
-        if processId not in self.processes:
+        described = self.described(processId)
+        if described is None:
             return self.error(request, 404, f"there is no process {processId!r}", type=NO_SUCH_PROCESS)
-        described = self.processes[processId]
         body = {**self.process_summary(processId), "inputs": described["inputs"], "outputs": described["outputs"]}
         return self.document(request, f"Process {processId}", body)
 
@@ -271,7 +316,7 @@ class OgcDialect(Dialect):
         return json.dumps({**self.contract.document, "servers": [{"url": self.url("") or "/"}]})
 
     def process_summary(self, process_id: str) -> dict[str, Any]:
-        described = self.processes[process_id]
+        described = self.described(process_id) or {}
         return {
             "id": process_id,
             "version": "1.0.0",

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from mocks.clc import DEFAULT_USER, SERVERS
-from tests.serving import Serving, crawl, hrefs, served
+from tests.serving import Serving, behind_public_url, crawl, hrefs, served
 
 SERVER = SERVERS[DEFAULT_USER.alias][0]
 
@@ -67,31 +67,43 @@ def test_power_a_server_off_to_success_then_to_a_scripted_failure(sdk: ModuleTyp
 
 
 def test_every_link_resolves_through_a_whole_lifecycle(serving: Serving, sdk: ModuleType) -> None:
-    login = requests.post(
-        f"{serving.url}/v2/authentication/login",
+    crawl_a_lifecycle(serving, serving.url, requests.Session())
+
+
+def test_every_link_resolves_behind_a_public_url() -> None:
+    """Served with `--public-url`: every status link is on the public address, and resolves through it."""
+    public = "https://clc.example.test/api"
+    with served("clc", "--public-url", public) as serving:
+        crawl_a_lifecycle(serving, public, behind_public_url(public, serving))
+
+
+def crawl_a_lifecycle(serving: Serving, base: str, session: requests.Session) -> None:
+    login = session.post(
+        f"{base}/v2/authentication/login",
         json={"username": DEFAULT_USER.username, "password": DEFAULT_USER.password},
         timeout=10,
     ).json()
     headers = {"Authorization": f"Bearer {login['bearerToken']}"}
     alias = login["accountAlias"]
     queue(serving, [{"state": "executing", "polls": 2}, "succeeded"])
-    start = [f"/v2/servers/{alias}/{server}" for server in SERVERS[alias]]
+    start = [f"{base}/v2/servers/{alias}/{server}" for server in SERVERS[alias]]
     for operation in ("powerOff", "pause", "startMaintenance"):
-        queued = requests.post(
-            f"{serving.url}/v2/operations/{alias}/servers/{operation}",
+        queued = session.post(
+            f"{base}/v2/operations/{alias}/servers/{operation}",
             json=[SERVER, "WA1ALIASNEW01"],
             headers=headers,
             timeout=10,
         )
         assert queued.status_code == 202
         start.extend(hrefs(queued.json()))
-    start.append(f"/v2/servers/{alias}/WA1ALIASNEW01")  # a server a power operation named is the account's
+    start.append(f"{base}/v2/servers/{alias}/WA1ALIASNEW01")  # a server a power operation named is the account's
 
     followed: dict[str, int] = {}
     for stage in ("queued", "executing", "ended"):
-        answers = crawl(serving.url, start, headers)
-        broken = {url: status for url, status in answers.items() if status in (404, 405)}
-        assert not broken, f"{stage}: links that do not resolve: {broken}"
+        answers = crawl(base, start, headers, session)
+        broken = {url: status for url, status in answers.items() if status in (0, 404, 405)}
+        assert not broken, f"{stage}: links that do not resolve (0: not on {base}): {broken}"
         followed.update({f"{stage} {url}": status for url, status in answers.items()})
+    print(f"the crawler followed {len(followed)} links")
     assert len(followed) >= 27 and set(followed.values()) == {200}, followed
     assert requests.get(f"{serving.control}/jobs", timeout=10).json()["jobs"], "the operations queued jobs"

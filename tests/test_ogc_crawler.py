@@ -95,8 +95,10 @@ def test_every_link_and_location_of_a_whole_lifecycle_resolves(public: bool) -> 
         base = PUBLIC_URL if public else serving.url
         crawler = Crawler(base, behind_public_url(PUBLIC_URL, serving) if public else requests.Session())
         starts = (f"{base}/", f"{base}/jobs?limit=1")
-        crawler.crawl(*starts)  # executes echo and fail: their jobs are accepted
-        assert len(crawler.jobs) >= 2, crawler.jobs
+        declared = {"attributes": {"processID": "buffer"}}  # as a scenario's job declares a process of its own
+        requests.post(f"{serving.control}/jobs", json=declared, timeout=10).raise_for_status()
+        crawler.crawl(*starts)  # executes echo, fail and buffer: their jobs are accepted
+        assert len(crawler.jobs) >= 3, crawler.jobs
         requests.post(f"{serving.control}/clock", json={"advance": 60}, timeout=10).raise_for_status()
         crawler.crawl(*starts, *crawler.jobs)  # the jobs have ended: results and exceptions links
         dismissed = crawler.session.delete(crawler.jobs[0], headers={"Accept": "application/json"}, timeout=10)

@@ -125,3 +125,25 @@ def test_the_fail_process_runs_two_seconds_then_fails(ogc_mock: MockServer) -> N
     rules.check_life(polls, job_id, "fail")
     assert [p.status for p in polls] == ["accepted", "running", "failed", "failed"]
     assert polls[-1].body is not None and "finished" in polls[-1].body
+
+
+def test_a_process_a_job_declares_is_listed_described_and_executable_until_reset(ogc_mock: MockServer) -> None:
+    """A scenario's (or the control API's) job may name a process the mock does not have: the mock then
+    describes it, so the job's process is one a client can look up, and runs it asynchronously."""
+    ogc_mock.app.create_job(["running", "successful"], "declared", processID="buffer")
+    listed = requests.get(f"{ogc_mock.url}/processes", headers=JSON, timeout=10)
+    assert [p["id"] for p in check_response("ogc", "getProcesses", listed)["processes"]] == ["echo", "fail", "buffer"]
+    described = requests.get(f"{ogc_mock.url}/processes/buffer", headers=JSON, timeout=10)
+    assert check_response("ogc", "getProcessDescription", described)["jobControlOptions"] == [
+        "async-execute",
+        "dismiss",
+    ]
+    executed = requests.post(
+        f"{ogc_mock.url}/processes/buffer/execution", json={"inputs": {}}, headers=JSON, timeout=10
+    )
+    assert check_response("ogc", "execute", executed)["processID"] == "buffer"
+    assert executed.status_code == 201 and executed.headers["Location"].startswith(f"{ogc_mock.url}/jobs/")
+    with pytest.raises(ValueError, match="processID is a process id"):
+        ogc_mock.app.create_job(["running"], processID="a/b")
+    ogc_mock.app.reset()
+    assert requests.get(f"{ogc_mock.url}/processes/buffer", headers=JSON, timeout=10).status_code == 404

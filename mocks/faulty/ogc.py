@@ -229,7 +229,7 @@ class UnknownProcessNotFound(OgcDialect):
     """Answers an unknown process's description with the generic not-found type, not no-such-process."""
 
     def getProcessDescription(self, request: Request, processId: str) -> Response:
-        if processId not in self.processes:
+        if self.described(processId) is None:
             return self.error(request, 404, f"no {processId!r}", type=ERROR_TYPES[404])
         return super().getProcessDescription(request, processId)
 
@@ -244,7 +244,8 @@ class SyncIgnored(OgcDialect):
 
     def process_summary(self, process_id: str) -> dict[str, Any]:
         summary = super().process_summary(process_id)
-        summary["jobControlOptions"] = PROCESSES[process_id]["jobControlOptions"]  # what it says, not what it does
+        if process_id in PROCESSES:  # what it says, not what it does
+            summary["jobControlOptions"] = PROCESSES[process_id]["jobControlOptions"]
         return summary
 
 
