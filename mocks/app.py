@@ -36,12 +36,11 @@ from .dialect import Dialect
 from .engine import Engine, Fault, Observation, ScriptError, prefer_fault
 from .examples import Examples, selected
 from .links import Links
+from .redaction import redact_headers, redact_query
 from .routing import Router
 
 log = logging.getLogger("jobcontract.mocks")
 
-REDACTED = "[redacted]"
-SECRET_HEADERS = frozenset({"authorization", "x-auth-token", "cookie", "x-amz-security-token"})
 CREATE_FIELDS = ("script", "id", "faults", "attributes")
 
 
@@ -215,8 +214,8 @@ class MockApp:
             {
                 "method": request.method,
                 "path": request.path,
-                "query": request.query_string.decode("latin-1"),
-                "headers": {k: REDACTED if k.lower() in SECRET_HEADERS else v for k, v in request.headers.items()},
+                "query": redact_query(request.query_string.decode("latin-1")),
+                "headers": redact_headers(request.headers.items()),
                 "status": None if answer.dropped else response.status_code,
                 "dropped": answer.dropped,
                 "unscripted": "X-Jobcontract-Unscripted" in response.headers,

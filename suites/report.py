@@ -29,79 +29,18 @@ import pytest
 import requests
 
 import contracts
+from mocks.redaction import Redactor
 
-REDACTED = "[redacted]"
-MIN_SECRET_LENGTH = 4
 REQUIREMENT, REQUEST = "requirement", "request"
 BODY_EXCERPT = 300
 AWS_SECRET_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
-# (pattern, replacement): each keeps the name and redacts the value after it.
-_SECRET_HEADER = r"(?:proxy-)?authorization|x-auth-token|cookie|set-cookie|x-amz-security-token|x-api-key"
-_SECRET_FIELD = (
-    r"password|passwd|bearerToken|access_token|refresh_token|id_token|client_secret|token|"
-    r"aws_secret_access_key|secret_key|session_token|secretAccessKey|sessionToken"
-)
-PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # headers in any notation: `Authorization: Bearer x`, `'Authorization': 'Bearer x'`, curl's -H
-    (re.compile(rf"""(["']?\b(?:{_SECRET_HEADER})["']?\s*[:=]\s*["']?)[^"'\r\n]+""", re.I), rf"\g<1>{REDACTED}"),
-    # JSON members, Python dict items and keyword arguments: `"password": "x"`, `password='x'`
-    (
-        re.compile(rf"""(["']?\b(?:{_SECRET_FIELD})["']?\s*[:=]\s*)(["'])(?:\\.|(?!\2).)*\2""", re.I),
-        rf"\1\2{REDACTED}\2",
-    ),
-    # form and query fields
-    (
-        re.compile(
-            r"((?:^|[?&\s])(?:password|token|Signature|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token"
-            r"|AWSAccessKeyId|SecurityToken)=)[^&\s'\"]+",
-            re.I,
-        ),
-        rf"\1{REDACTED}",
-    ),
-    # a password in a URL: https://user:secret@host
-    (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@", re.I), rf"\1{REDACTED}@"),
-    # AWS access key ids, wherever they stand (SigV4 Credential=AKIA.../...)
-    (re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{12,}\b"), REDACTED),
-)
 
-
-class Redactor:
-    """Replaces known secret values and anything shaped like a credential with `[redacted]`."""
-
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
-        # a value too short to be a credential (an "x" in a test's environment) would shred every text it is
-        # in; such a value is still redacted where the patterns find it (a password field, a header)
-        self.secrets = sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, REDACTED)
-        for pattern, replacement in PATTERNS:
-            text = pattern.sub(replacement, text)
-        return text
-
-    def scrub(self, value: Any) -> Any:
-        """`value` with every string in it redacted: strings, lists, tuples, dicts and pytest's
-        dataclass representations of a failure (changed in place, so that they keep their shape)."""
-        if isinstance(value, str):
-            return self(value)
-        if isinstance(value, list):
-            return [self.scrub(item) for item in value]
-        if isinstance(value, tuple):
-            return tuple(self.scrub(item) for item in value)
-        if isinstance(value, dict):
-            return {key: self.scrub(item) for key, item in value.items()}
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            for member in dataclasses.fields(value):
-                object.__setattr__(value, member.name, self.scrub(getattr(value, member.name)))
-        return value
-
-    def scrub_report(self, report: pytest.TestReport | pytest.CollectReport) -> None:
-        report.longrepr = self.scrub(report.longrepr)
-        report.sections = self.scrub(report.sections)
-        if isinstance(report, pytest.TestReport):
-            report.user_properties = self.scrub(report.user_properties)
+def scrub_report(redactor: Redactor, report: pytest.TestReport | pytest.CollectReport) -> None:
+    report.longrepr = redactor.scrub(report.longrepr)
+    report.sections = redactor.scrub(report.sections)
+    if isinstance(report, pytest.TestReport):
+        report.user_properties = redactor.scrub(report.user_properties)
 
 
 class RedactingFilter(logging.Filter):
@@ -645,7 +584,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             else str(found.get(REQUIREMENT, ""))
         )
         waive(report, requirement, settings_of(item.config))
-    item.config.stash[_REDACTOR].scrub_report(report)
+    scrub_report(item.config.stash[_REDACTOR], report)
     return report
 
 
@@ -653,5 +592,5 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def pytest_make_collect_report(collector: pytest.Collector) -> Any:
     report: pytest.CollectReport = yield
     if report.failed:
-        collector.config.stash[_REDACTOR].scrub_report(report)
+        scrub_report(collector.config.stash[_REDACTOR], report)
     return report

@@ -18,8 +18,9 @@ from providers import AWS_ENV, counts, every_option, serve_args
 from serving import Serving, run_suite, served
 
 import contracts
+from mocks.redaction import REDACTED, Redactor
 from suites.common import ContractViolation
-from suites.report import REDACTED, Redactor, Requirement, Result, result_of, write_report
+from suites.report import Requirement, Result, result_of, scrub_report, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 FAULTY_CF = "unknown-job-is-not-found-10000"  # the CF mock that fails checks made with the bearer token
@@ -83,7 +84,7 @@ def test_a_failure_report_is_redacted_in_place_and_keeps_its_shape() -> None:
         user_properties=[("request", f"GET http://h/v3/jobs/1 -> 401\nrequest body: token={token}")],
     )
     assert token in str(report.longrepr)
-    Redactor([token]).scrub_report(report)
+    scrub_report(Redactor([token]), report)
     everything = str(report.longrepr) + repr(report.sections) + repr(report.user_properties)
     assert token not in everything and REDACTED in everything
     assert report.longrepr.reprcrash.message.startswith(f"AssertionError: CF v3 API docs {CF_404}: answered 401")

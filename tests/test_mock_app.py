@@ -25,8 +25,8 @@ from werkzeug.wrappers import Request, Response
 import contracts
 from mocks import CONTROL_PREFIX, Clock, Engine, MockApp, MockServer, make_app
 from mocks.answer import Answer
-from mocks.app import REDACTED
 from mocks.control import observation_json
+from mocks.redaction import REDACTED
 from suites.common import check_response
 
 IN_PROCESS = "http://ogc.jobcontract.invalid"

@@ -24,9 +24,9 @@ from moto.core.responses import ActionResult, BaseResponse
 from moto.core.serialize import never_return
 from moto.core.utils import get_service_model
 
-from ..app import REDACTED, SECRET_HEADERS
 from ..engine import Fault, ScriptError, dribbled_pieces, prefer_fault
 from ..links import request_base_url
+from ..redaction import redact_headers, redact_query
 from . import documents
 from .exceptions import (
     ImportExportError,
@@ -291,8 +291,8 @@ def journal_entry(
     return {
         "method": request.method,
         "path": request.path,
-        "query": request.query_string.decode("latin-1"),
-        "headers": {k: REDACTED if k.lower() in SECRET_HEADERS else v for k, v in request.headers.items()},
+        "query": redact_query(request.query_string.decode("latin-1")),
+        "headers": redact_headers(request.headers.items()),
         "status": None if dropped else status,
         "dropped": dropped,
         "unscripted": status is not None and status >= 500,
