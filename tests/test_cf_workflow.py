@@ -105,5 +105,6 @@ def crawl_a_lifecycle(cf: Serving, base: str, session: requests.Session | None =
         assert not broken, f"{stage}: links that do not resolve: {broken}"
         followed.update({f"{stage} {url}": status for url, status in answers.items()})
         advance(cf, 10)
+    print(f"the crawler followed {len(followed)} links")
     assert len(followed) >= 25, followed
     assert set(followed.values()) == {200}
