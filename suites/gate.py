@@ -1,4 +1,4 @@
-"""The release gate's rules, as a pytest plugin loaded by the root conftest.
+"""The release gate's rules, as a pytest plugin, part of `jobcontract` (loaded with suites/options.py).
 
 - Preflight (suites/preflight.py) before any test, on the controller: a problem exits 2.
 - `--gate`: only the servers named by `--<api>-url` are checked (the other APIs' suite tests are deselected);
@@ -110,9 +110,9 @@ def settings_of(config: pytest.Config) -> GateSettings:
     return config.stash[SETTINGS]
 
 
-@pytest.hookimpl(trylast=True)  # after the root conftest has read the options
+@pytest.hookimpl(trylast=True)  # after suites/options.py has read the options
 def pytest_configure(config: pytest.Config) -> None:
-    from conftest import option_value, usage_error
+    from suites.options import option_value, usage_error
 
     named = {
         api: str(option_value(config, f"{api}_url")) for api in contracts.APIS if option_value(config, f"{api}_url")
@@ -136,7 +136,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist starts its workers
 def pytest_sessionstart(session: pytest.Session) -> None:
-    from conftest import option_value, usage_error
+    from suites.options import option_value, usage_error
     from suites.preflight import preflight
 
     config = session.config

@@ -1,6 +1,6 @@
 """The conformance report (`--conformance-report PATH`) and the redaction every output goes through.
 
-A pytest plugin, loaded by the root conftest. On every test it
+A pytest plugin, part of `jobcontract` (loaded with suites/options.py). On every test it
 - notes the requirement the test checks (its `@pytest.mark.requirement(document, section)`), and for a
   failure the one its message names (failures start with the document and requirement), and the last
   request the test's Target made (`remember_exchange`, a hook on `Target.session`), as report
@@ -63,7 +63,7 @@ class RedactingFilter(logging.Filter):
 def redactor_for(config: pytest.Config) -> Redactor:
     """The redactor of a run: every `kind="secret"` option's value and the AWS credentials in the
     environment, besides the patterns."""
-    from conftest import OPTIONS, option_value
+    from suites.options import OPTIONS, option_value
 
     secrets = [str(option_value(config, option.dest) or "") for option in OPTIONS if option.kind == "secret"]
     secrets += [os.environ.get(name, "") for name in AWS_SECRET_VARIABLES]
@@ -432,7 +432,7 @@ RETRIED = "retried"
 
 
 def report_path(config: pytest.Config) -> Path | None:
-    from conftest import option_value
+    from suites.options import option_value
 
     value = option_value(config, "conformance_report")
     return Path(str(value)) if value else None
@@ -459,8 +459,8 @@ class ConformanceReport:
         self.retried += int(dict(report.user_properties).get(RETRIED, 0) or 0) if report.when == "teardown" else 0
 
     def targets(self) -> dict[str, str]:
-        from conftest import option_value
         from mocks.pytest_plugin import mock_variant
+        from suites.options import option_value
 
         targets = {}
         for api in contracts.APIS:
@@ -515,12 +515,12 @@ class ConformanceReport:
             write(f"conformance report: {self.path} and {self.html_path}")
 
 
-@pytest.hookimpl(trylast=True)  # after the root conftest has read the options
+@pytest.hookimpl(trylast=True)  # after suites/options.py has read the options
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_REDACTOR] = redactor_for(config)
     path = report_path(config)
     if path is not None and path.suffix.lower() in (".html", ".htm"):
-        from conftest import usage_error
+        from suites.options import usage_error
 
         usage_error(
             "--conformance-report (or JOBCONTRACT_CONFORMANCE_REPORT) names the Markdown report; the HTML one"

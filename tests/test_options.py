@@ -1,5 +1,6 @@
-"""The suite options of conftest.py: each has an environment twin, and bad values stop the run
-with a message that names the option and its variable."""
+"""The suite options (suites/options.py, part of the installed `jobcontract` pytest plugin): each has an
+environment twin, bad values stop the run with a message that names the option and its variable, and the
+installed suites read them from any folder."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OPTIONS
+from suites.options import OPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 # A cheap, real test to collect, so that each run below only shows how options are read.
@@ -38,6 +39,34 @@ def test_every_option_has_its_environment_twin() -> None:
     help_text = " ".join(result.stdout.split())
     for option in OPTIONS:
         assert option.name in help_text and option.env in help_text
+
+
+def test_the_installed_suites_take_their_options_from_any_folder(tmp_path: Path) -> None:
+    """The options come with the plugin the distribution registers, not with the checkout's root conftest."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("JOBCONTRACT_")}
+    result = subprocess.run(
+        [
+            *(
+                sys.executable,
+                "-m",
+                "pytest",
+                "--pyargs",
+                "suites.ogc",
+                "--collect-only",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+            ),
+            *("--ogc-mock-variant", "state-goes-back", "--requirement", "dismiss", "--rate-limit", "5"),
+        ],
+        cwd=tmp_path,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "tests collected" in result.stdout
 
 
 def test_no_url_means_embedded_mocks() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import option_value
 from suites.common import Target, check_response, require
 from suites.ogc.conftest import DISMISS_CLASS, require_class
 from suites.ogc.jobs import job_path, json_object
+from suites.options import option_value
 
 NO_SUCH_JOB = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/no-such-job"
 REQUIREMENT = "OGC 18-062r2 /req/core/job-exception-no-such-job"

@@ -11,7 +11,6 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from conftest import option_value
 from suites.common import Target, check_response, not_verified, require
 from suites.ogc.conftest import CORE_CLASS, HTML_CLASS, JOB_LIST_CLASS, JSON_CLASS, process_and_inputs
 from suites.ogc.jobs import json_object
@@ -24,6 +23,7 @@ from suites.ogc.links import (
     link_to,
     links_of,
 )
+from suites.options import option_value
 
 LANDING = "OGC 18-062r2 /req/core/landingpage-success"
 API_DEFINITION = "OGC 18-062r2 /req/core/api-definition-success"
