@@ -132,7 +132,7 @@ def test_the_default_job_goes_from_processing_to_complete(cf_mock: MockServer) -
 
 
 def test_a_service_job_polls_for_a_week_without_waiting(cf_mock: MockServer) -> None:
-    """Broker polling may last up to 7 days (reference cf.md 1.5); a client must keep polling."""
+    """Broker polling may last up to 7 days (contracts/cf/NOTES.md 7, [CC-config]); a client must keep polling."""
     app = cf_mock.app
     week = 7 * 24 * 3600
     guid = app.create_job(

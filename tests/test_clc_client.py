@@ -2,7 +2,7 @@
 operation, and polls with its own `Request`/`Requests` status and wait calls, over HTTP and in-process
 through `responses`. Jobs are scripted by polls and `poll_freq=0`, so nothing sleeps.
 
-The SDK's known polling quirks (contracts/clc/NOTES.md; reference §3.3) each have a test showing the
+The SDK's known polling quirks (contracts/clc/NOTES.md, "clc-sdk 2.51 quirks") each have a test showing the
 mock reproduces them, so a client developer can point their own poller at the same sequences.
 """
 
