@@ -150,7 +150,7 @@ def _http_mock(api: str, variant: str | None) -> Iterator[Target]:
 def _importexport_mock(variant: str | None) -> Iterator[Target]:
     import mocks
     from mocks.importexport import ImportExportResponse, ImportExportServer, serve_with
-    from suites.importexport.conftest import EMBEDDED_CREDENTIALS, IMPORT_MANIFEST, ImportExportTarget, SigV4
+    from suites.importexport.provider import EMBEDDED_CREDENTIALS, IMPORT_MANIFEST, ImportExportTarget, SigV4
 
     previous = serve_with(mocks.variants("importexport")[variant] if variant else ImportExportResponse)
     with ImportExportServer() as server:

@@ -20,7 +20,7 @@ from mocks import MockApp, MockServer, ScriptError
 from mocks.clc import DEFAULT_USER, OTHER_USER, TOKEN_LIFETIME, Account, ClcDialect
 from mocks.engine import Engine
 from mocks.faulty.clc import ResumedWithoutPause, TokensNeverExpire
-from suites.clc.conftest import TERMINAL, WIRE_STATES, end_broken, order_broken, status_path
+from suites.clc.provider import TERMINAL, WIRE_STATES, end_broken, order_broken, status_path
 from suites.common import check_response, documented_responses
 
 

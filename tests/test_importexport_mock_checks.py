@@ -18,7 +18,7 @@ import contracts
 from mocks import importexport as importexport_mock
 from mocks.importexport import ImportExportServer
 from suites.common import check_response
-from suites.importexport.conftest import (
+from suites.importexport.provider import (
     API_VERSION,
     EXPIRES_AFTER,
     IMPORT_MANIFEST,

@@ -20,7 +20,7 @@ from botocore.exceptions import ConnectionClosedError
 from serving import Serving, served
 
 from suites.common import check_response
-from suites.importexport.conftest import EMBEDDED_CREDENTIALS, SigV4
+from suites.importexport.provider import EMBEDDED_CREDENTIALS, SigV4
 
 KEY, SECRET = EMBEDDED_CREDENTIALS.access_key, EMBEDDED_CREDENTIALS.secret_key
 MANIFEST = "manifestVersion:2.0\ngenerator:jobcontract\nbucket:my-bucket\ndeviceId:49382\n"

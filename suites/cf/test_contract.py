@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 
 import contracts
 from suites.cf import rules
-from suites.cf.conftest import GivenJobs, Lives, get_job
+from suites.cf.provider import GivenJobs, Lives, get_job
 from suites.common import Target, call_and_validate, check_response, require
 
 # Loaded at import; the base URL (embedded mock or --cf-url) is given per call by the target.

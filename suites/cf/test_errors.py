@@ -13,7 +13,7 @@ import pytest
 import requests
 
 import contracts
-from suites.cf.conftest import UNKNOWN_GUID, get_job
+from suites.cf.provider import UNKNOWN_GUID, get_job
 from suites.cf.rules import DOC
 from suites.common import Target, check_response, require, violation
 

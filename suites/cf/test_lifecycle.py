@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from suites.cf import rules
-from suites.cf.conftest import JOB_OPTIONS, Lives
+from suites.cf.provider import JOB_OPTIONS, Lives
 from suites.common import not_verified
 
 

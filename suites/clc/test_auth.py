@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from suites.clc.conftest import Login, another_alias, status_path
+from suites.clc.provider import Login, another_alias, status_path
 from suites.common import Target, check_response, require
 
 UNAUTHORIZED = "CLC API v2 Overview, HTTP code 401 UNAUTHORIZED"

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 import contracts
-from suites.clc.conftest import Login
+from suites.clc.provider import Login
 from suites.common import Target, call_and_validate, require
 
 # Login answers schema-valid but wrong credentials with its documented 400 (Authentication/login.md),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from suites.clc.conftest import Login, status_path
+from suites.clc.provider import Login, status_path
 from suites.common import Target, check_response, require
 
 NOT_FOUND = "CLC API v2 Overview, HTTP code 404 NOT FOUND"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from suites.clc.conftest import POLL_SECONDS, History, end_broken, order_broken
+from suites.clc.provider import POLL_SECONDS, History, end_broken, order_broken
 from suites.common import Target, check_response, not_verified, require, violation
 
 GET_STATUS = "CLC API v2 Get Status, Response (Entity Definition)"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from suites.clc.conftest import Credentials, log_in, login_response, status_path
+from suites.clc.provider import Credentials, log_in, login_response, status_path
 from suites.common import Target, check_response, require
 
 LOGIN = "CLC API v2 Login, Response"

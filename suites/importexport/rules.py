@@ -14,7 +14,7 @@ import requests
 
 import contracts
 from suites.common import check_response, violation
-from suites.importexport.conftest import ImportExportTarget
+from suites.importexport.provider import ImportExportTarget
 
 CONTRACT = contracts.load("importexport")
 DOCUMENT = CONTRACT.document_name

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import contracts
 from suites.common import call_and_validate, check_response, require
-from suites.importexport.conftest import ImportExportTarget
+from suites.importexport.provider import ImportExportTarget
 from suites.importexport.rules import NO_LONGER_VALID, Answer, check_answer
 
 CONTRACT = contracts.load("importexport")

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import contracts
 from suites.common import check_response, require
-from suites.importexport.conftest import API_VERSION, ImportExportTarget, Unsigned, sigv2_fields
+from suites.importexport.provider import API_VERSION, ImportExportTarget, Unsigned, sigv2_fields
 from suites.importexport.rules import Answer, check_answer
 
 CONTRACT = contracts.load("importexport")

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from suites.common import not_verified, violation
-from suites.importexport.conftest import ImportExportTarget
+from suites.importexport.provider import ImportExportTarget
 from suites.importexport.rules import (
     CANCEL,
     DOCUMENT,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from suites.common import Target, check_response, require
-from suites.ogc.conftest import DISMISS_CLASS, require_class
 from suites.ogc.jobs import job_path, json_object
+from suites.ogc.provider import DISMISS_CLASS, require_class
 from suites.options import option_value
 
 NO_SUCH_JOB = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/no-such-job"

@@ -12,7 +12,6 @@ import pytest
 import requests
 
 from suites.common import Target, check_response, not_verified, require
-from suites.ogc.conftest import CORE_CLASS, HTML_CLASS, JOB_LIST_CLASS, JSON_CLASS, process_and_inputs
 from suites.ogc.jobs import json_object
 from suites.ogc.links import (
     API_DEFINITION_RELS,
@@ -23,6 +22,7 @@ from suites.ogc.links import (
     link_to,
     links_of,
 )
+from suites.ogc.provider import CORE_CLASS, HTML_CLASS, JOB_LIST_CLASS, JSON_CLASS, process_and_inputs
 from suites.options import option_value
 
 LANDING = "OGC 18-062r2 /req/core/landingpage-success"
