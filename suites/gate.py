@@ -158,7 +158,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     settings = settings_of(config)
     keep, drop = [], []
     for item in items:
-        api = api_of(item.nodeid)
+        api = api_of(str(item.path))
         if api is None:
             keep.append(item)
             continue

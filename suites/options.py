@@ -195,7 +195,17 @@ def _unknown_variables() -> list[str]:
     return problems
 
 
+# the suites' markers, registered by the plugin: an installed suite runs without this project's pytest settings
+MARKERS = (
+    "slow: takes more than a few seconds (deselect with -m 'not slow')",
+    "network: talks to a real server named by a --<api>-url option",
+    "requirement(document, section): the document and requirement (or documented response) a suite test checks",
+)
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    for marker in MARKERS:
+        config.addinivalue_line("markers", marker)
     problems = _unknown_variables()
     if problems:
         usage_error("\n".join(problems))

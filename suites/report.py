@@ -31,7 +31,7 @@ import requests
 import contracts
 from mocks.redaction import Redactor
 
-REQUIREMENT, REQUEST = "requirement", "request"
+REQUIREMENT, REQUEST, API_PROPERTY = "requirement", "request", "api"
 BODY_EXCERPT = 300
 AWS_SECRET_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
@@ -136,9 +136,10 @@ _OBJECT_REPR = re.compile(r"<([\w.]+) object at 0x[0-9a-fA-F]+>")
 _EXCEPTION_PREFIX = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Violation|Group|Failed): ")
 
 
-def api_of(nodeid: str) -> str | None:
-    """The API of a suite test (`suites/<api>/...`), None for any other test."""
-    parts = nodeid.split("::", 1)[0].replace("\\", "/").split("/")
+def api_of(path: str) -> str | None:
+    """The API of a suite test from its file's path or node id (`.../suites/<api>/...`), None for any other test.
+    Give it the path (`str(item.path)`): an installed suite's node ids are relative to the package."""
+    parts = path.split("::", 1)[0].replace("\\", "/").split("/")
     if "suites" in parts:
         index = parts.index("suites")
         if index + 2 < len(parts) and parts[index + 1] in contracts.APIS:
@@ -172,10 +173,10 @@ def result_of(report: pytest.TestReport) -> Result | None:
     the fields the plugin put on the report (the requirement marker, a violation's fields), never the text."""
     from suites.common import NOT_APPLICABLE, NOT_VERIFIED
 
-    api = api_of(report.nodeid)
-    if api is None or not (report.when == "call" or report.failed or report.skipped):
-        return None
     properties = dict(report.user_properties)
+    api = str(properties.get(API_PROPERTY, "")) or api_of(report.nodeid)
+    if not api or not (report.when == "call" or report.failed or report.skipped):
+        return None
     document, marked = documents()[api], str(properties.get(REQUIREMENT, ""))
     requirement = Requirement(document, marked.removeprefix(document + " ") if marked else UNMARKED)
     if "violated" in properties:
@@ -563,6 +564,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     known = dict(properties)
     if REQUIREMENT not in known and requirement_of(item):
         properties.append((REQUIREMENT, requirement_of(item)))
+    api = api_of(str(item.path))
+    if api and API_PROPERTY not in known:
+        properties.append((API_PROPERTY, api))
     error = call.excinfo.value if call.excinfo is not None else None
     if report.failed and isinstance(error, ContractViolation) and "violated" not in known:
         fields = error.fields
@@ -576,7 +580,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         if retried > 0:
             properties.append((RETRIED, str(retried)))
     report.user_properties = list(properties)
-    if report.failed and api_of(item.nodeid) is not None:
+    if report.failed and api is not None:
         found = dict(report.user_properties)
         requirement = (
             f"{found.get('document', '')} {found['violated']}".strip()
