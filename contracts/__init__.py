@@ -8,9 +8,11 @@ reaches all three at once.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -29,6 +31,13 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 # File extension of a fixture for each kind of media type (CONVENTIONS.md).
 EXTENSION_OF_KIND = {"json": "json", "xml": "xml", "html": "html"}
 
+#: how deep a JSON document a request may nest (arrays and objects): no request of the four APIs nor of the
+#: mocks' control API comes near it, and deeper ones would exhaust Python's recursion when parsed
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"')  # a string literal, whatever brackets it holds
+_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
+_DEPTH_STEP = [{ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}.get(byte, 0) for byte in range(256)]
+
 
 class ContractError(Exception):
     """A contract, or a lookup in one, is wrong: the message says what and where."""
@@ -44,6 +53,18 @@ def media_kind(media_type: str) -> str:
     if essence == "text/html":
         return "html"
     return "other"
+
+
+def loads_json(data: bytes | str, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """`json.loads` for what a client sent: a document nested deeper than `max_depth` is refused (ValueError,
+    as for a document that is not JSON) before it is parsed, so that it cannot exhaust the recursion of the
+    parser, the schema validator or anything else that walks it."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if raw.count(b"[") + raw.count(b"{") > max_depth:  # else it cannot be that deep: no need to look closer
+        brackets = _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+        if max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0) > max_depth:  # C loops: 1 MiB in ms
+            raise ValueError(f"the JSON nests deeper than {max_depth} arrays and objects")
+    return json.loads(data)
 
 
 def escape_pointer_token(token: str) -> str:
@@ -233,9 +254,13 @@ class Contract:
             found.append(Response(self, operation_id, method, path, str(status), location, spec))
         return found
 
-    def request_errors(self, operation_id: str, content_type: str | None, body: bytes) -> list[str]:
+    def request_errors(
+        self, operation_id: str, content_type: str | None, body: bytes, *, hidden: Collection[str] = ()
+    ) -> list[str]:
         """Every way a request body breaks `operation_id`'s documented requestBody ([] if it conforms).
-        A body without a Content-Type is read as the first documented media type."""
+        A body without a Content-Type is read as the first documented media type. A message about a member
+        named in `hidden` (credentials: compared case-insensitively), or about a value holding one, does not
+        quote the value."""
         path, method, op = self._find(operation_id)
         spec = op.get("requestBody")
         if spec is None:
@@ -252,7 +277,7 @@ class Contract:
             return [f"Content-Type {essence!r} is not documented (documented: {', '.join(content)})"]
         if media_kind(essence) == "json":
             try:
-                instance = json.loads(body)
+                instance = loads_json(body)
             except ValueError as error:
                 return [f"the body is not JSON: {error}"]
         elif essence == "application/x-www-form-urlencoded":
@@ -260,8 +285,10 @@ class Contract:
         else:
             return []
         validator = self.validator_at(f"{location}/content/{escape_pointer_token(essence)}/schema")
+        secret = {name.lower() for name in hidden}
         return [
-            f"at /{'/'.join(map(str, error.absolute_path))}: {error.message}"
+            f"at /{'/'.join(map(str, error.absolute_path))}: "
+            + (_unquoted(error) if _holds_secret(error, secret) else error.message)
             for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
         ]
 
@@ -332,6 +359,31 @@ class Contract:
         if kind == "xml":
             return _decode_query_xml(self.api, operation_id, int(status), body)
         return body.decode("utf-8")
+
+
+def _holds_secret(error: ValidationError, secret: Collection[str]) -> bool:
+    """Whether the value a validation error is about is, or holds, a member named in `secret`."""
+    if not secret:
+        return False
+    if any(isinstance(part, str) and part.lower() in secret for part in error.absolute_path):
+        return True
+    pending = [error.instance]
+    while pending:  # no recursion: the instance may nest as deep as a request may
+        value = pending.pop()
+        if isinstance(value, dict):
+            if any(isinstance(key, str) and key.lower() in secret for key in value):
+                return True
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
+
+
+def _unquoted(error: ValidationError) -> str:
+    """What a validation error says, without the value it is about (jsonschema's messages quote it)."""
+    expected = error.validator_value
+    rule = f"{error.validator}: {json.dumps(expected)}" if isinstance(expected, str | int | list) else error.validator
+    return f"the value breaks the schema ({rule}); it is not shown, as it is or holds a credential"
 
 
 def _decode_query_xml(api: str, operation_id: str, status: int, body: bytes) -> Any:

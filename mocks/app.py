@@ -6,7 +6,8 @@
 - the engine (mocks/engine.py): jobs, clock, journal; the only state;
 - the router (mocks/routing.py), the contract's validation of request bodies, and its documented
   examples (mocks/examples.py), which `Prefer: code=NNN[, example=LABEL]` selects;
-- the control API under `/__jobcontract` (mocks/control.py), whose target is this application;
+- the control API under `/__jobcontract` (mocks/control.py), whose target is this application, guarded by
+  its `ControlPolicy` (`app.control.policy`: JSON only, no cross-site requests, the token or the Host);
 - the links (mocks/links.py): the base URL of the answer being made.
 
 `answer` makes an `Answer` (mocks/answer.py) without waiting: the faults scripted on the job a dialect
@@ -33,10 +34,10 @@ from werkzeug.wrappers import Request, Response
 from .answer import Answer, DropConnection, answer_of, dribbled
 from .control import ControlApi, is_control
 from .dialect import Dialect
-from .engine import Engine, Fault, Observation, ScriptError, prefer_fault
+from .engine import Engine, Fault, Observation, OverLimit, ScriptError, prefer_fault
 from .examples import Examples, selected
 from .links import Links
-from .redaction import redact_headers, redact_query
+from .redaction import SECRET_FIELDS, redact_headers, redact_query
 from .routing import Router
 
 log = logging.getLogger("jobcontract.mocks")
@@ -196,10 +197,16 @@ class MockApp:
         if chosen is not None:
             return Answer(self.examples.select(request, operation_id, *chosen)).with_faults(own_fault)
         if operation_id in self.contract.operation_ids:
-            problems = self.contract.request_errors(operation_id, request.content_type, request.get_data())
+            # JSON nested too deep is refused before it is parsed; a credential's value is never quoted back
+            problems = self.contract.request_errors(
+                operation_id, request.content_type, request.get_data(), hidden=SECRET_FIELDS
+            )
             if problems:
                 return self.dialect.error(request, 400, "the request breaks the contract: " + "; ".join(problems[:3]))
-        answer = answer_of(self.dialect.handle(operation_id, request, **params))
+        try:
+            answer = answer_of(self.dialect.handle(operation_id, request, **params))
+        except OverLimit as error:  # a job the operation would make is over the mock's limits: no room, say so
+            return self.dialect.over_limit(request, error)
         if answer.status is not None:  # a status scripted on the job: the API's documented answer for it
             answer = Answer(
                 self.examples.documented(request, operation_id, answer.status, "scripted fault"), answer.faults

@@ -31,7 +31,8 @@ drops its resource link, as CC's JobPresenter does); before that, and after a FA
 
 Tokens: `VALID_TOKEN` is always valid with read and write scopes (use it as `--cf-token` against
 `python -m mocks serve --api cf`); `NO_READ_SCOPE_TOKEN` is valid but has no
-`cloud_controller.read`, so it gets 403 CF-NotAuthorized.
+`cloud_controller.read`, so it gets 403 CF-NotAuthorized. The mock keeps the 10,000 newest tokens its token
+endpoint minted (`TOKEN_LIMIT`), so that a client logging in forever does not grow it forever.
 
 Job attributes (control API `attributes`, all optional): `operation` (default `app.delete`),
 `resource_type` and `resource_guid` (the resource link; by default derived from the operation as
@@ -59,7 +60,7 @@ from werkzeug.wrappers import Request, Response
 
 from .answer import Answer
 from .dialect import Dialect
-from .engine import Engine, Observation, ScriptError, Step
+from .engine import Engine, Observation, OverLimit, ScriptError, Step
 from .links import Links
 
 VALID_TOKEN = "jobcontract-cf-token"
@@ -67,12 +68,14 @@ NO_READ_SCOPE_TOKEN = "jobcontract-cf-token-without-read-scope"
 USERNAME, PASSWORD = "admin", "admin"
 CLIENT_ID, CLIENT_SECRET = "cf", ""
 TOKEN_LIFETIME = 599  # seconds of the mock's clock, as UAA's default for the cf client
+TOKEN_LIMIT = 10_000  # minted access and refresh tokens kept, the oldest forgotten first: logins in a loop stay bounded
 READ, WRITE = "cloud_controller.read", "cloud_controller.write"
 USER_SCOPES = frozenset({READ, WRITE, "openid", "uaa.user"})
 
 DEFAULT_OPERATION = "app.delete"
 DEFAULT_JOB_ERROR = {"code": 10008, "title": "CF-UnprocessableEntity", "detail": "something went wrong"}
-# status -> (code, title, detail) of Cloud Controller's error for it (reference cf.md 1.2, 1.3)
+# status -> (code, title, detail) of Cloud Controller's error for it
+# (contracts/cf/NOTES.md: [CC-errors], [CC-jobs-controller], [CC-middleware])
 ERRORS = {
     400: (10005, "CF-BadQueryParameter", "The query parameter is invalid: Unknown query parameter(s): 'include'."),
     401: (10002, "CF-NotAuthenticated", "Authentication error"),
@@ -94,7 +97,8 @@ INVALID_REQUEST = (10004, "CF-InvalidRequest")
 # A route Cloud Controller does not have (any path, or a method a path does not take): 404 CF-NotFound.
 UNKNOWN_REQUEST = (10000, "CF-NotFound", "Unknown request")
 JOB_PATH = re.compile(r"^/v3/jobs/.+")
-# operation -> link key where Cloud Controller's resource_type is not the operation's first word (cf.md 1.6)
+# operation -> link key where Cloud Controller's resource_type is not the operation's first word
+# (contracts/cf/NOTES.md [CC-job-classes])
 LINK_KEYS = {
     "service_instance.create": "service_instances",
     "service_instance.update": "service_instances",
@@ -120,8 +124,8 @@ SEEDED_RECORDS = (
 )
 LISTED_COLLECTIONS = ("apps", "service_instances")  # what `GET /v3` links to: the collections served
 DELETABLE = {"apps": "app", "service_instances": "service_instance"}  # collection -> resource_type of its delete
-# the collections jobs link to (reference cf.md 1.6): a record of one of them that does not exist is 404
-# CF-ResourceNotFound; any other collection is a route CC does not have (CF-NotFound)
+# the collections jobs link to (contracts/cf/NOTES.md [CC-job-classes]): a record of one of them that does not
+# exist is 404 CF-ResourceNotFound; any other collection is a route CC does not have (CF-NotFound)
 LINK_COLLECTIONS = frozenset(
     {
         "apps",
@@ -346,6 +350,8 @@ class CfDialect(Dialect):
             refresh_token = f"{uuid.uuid4().hex}-r"
             with self._lock:
                 self._refresh_tokens[refresh_token] = USER_SCOPES
+                while len(self._refresh_tokens) > TOKEN_LIMIT:
+                    del self._refresh_tokens[next(iter(self._refresh_tokens))]
         elif grant_type == "refresh_token":
             refresh_token = request.form.get("refresh_token", "")
             with self._lock:
@@ -450,6 +456,8 @@ class CfDialect(Dialect):
         with self._lock:
             scopes = self._refresh_tokens[refresh_token]
             self._grants[access_token] = Grant(scopes, self.engine.clock.seconds() + TOKEN_LIFETIME)
+            while len(self._grants) > TOKEN_LIMIT + 2:  # the two known tokens come first, and stay
+                del self._grants[next(t for t in self._grants if t not in (VALID_TOKEN, NO_READ_SCOPE_TOKEN))]
         return {
             "access_token": access_token,
             "token_type": "bearer",
@@ -549,6 +557,11 @@ class CfDialect(Dialect):
             code, title, detail = ERRORS.get(status, ERRORS[500])
         error = {"code": code, "title": title, "detail": detail}
         return self.json(error if status == 502 else {"errors": [error]}, status)
+
+    def over_limit(self, request: Request, error: OverLimit) -> Response:
+        """Cloud Controller's 503 CF-ServiceUnavailable (documented for jobs), saying which limit."""
+        code, title, _ = ERRORS[503]
+        return self.error(request, 503, f"the mock cannot take this job: {error}", code=code, title=title)
 
     def uaa_error(self, status: int, error: str, description: str) -> Response:
         return self.json({"error": error, "error_description": description}, status)

@@ -60,6 +60,8 @@ from urllib.parse import parse_qsl, urlsplit
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
+from contracts import loads_json
+
 from .answer import Answer
 from .dialect import Dialect
 from .engine import Engine, Observation, ScriptError, Step, parse_step
@@ -187,7 +189,7 @@ class ClcDialect(Dialect):
             known = ", ".join(SERVER_OPERATIONS)
             return self.error(request, 404, f"There is no server operation {operation!r} (operations: {known}).")
         try:
-            servers = json.loads(request.get_data() or b"null")
+            servers = loads_json(request.get_data() or b"null")
         except ValueError:
             servers = None
         if not isinstance(servers, list) or not servers or not all(isinstance(s, str) and s.strip() for s in servers):
@@ -241,7 +243,7 @@ class ClcDialect(Dialect):
         body = request.get_data()
         if request.mimetype == "application/x-www-form-urlencoded":
             return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-        return {k: v for k, v in json.loads(body).items() if isinstance(v, str)}
+        return {k: v for k, v in loads_json(body).items() if isinstance(v, str)}
 
     def login_body(self, account: Account) -> dict[str, Any]:
         return {

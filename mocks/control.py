@@ -11,7 +11,7 @@ like an embedded one:
 | verb | request | answer |
 |---|---|---|
 | describe | `GET /__jobcontract` | the API, its states, default script, clock, and these verbs |
-| list jobs | `GET /__jobcontract/jobs` | `{"jobs": [ids]}` |
+| list jobs | `GET /__jobcontract/jobs[?limit=N&after=ID]` | `{"jobs": [ids], "next": url}` (`next`: more to come) |
 | create job | `POST /__jobcontract/jobs` `{"script", "id", "faults", "attributes"}` | 201 `{"id", "url"}` |
 | show job | `GET /__jobcontract/jobs/{id}` | state, history, polls, attributes |
 | inject fault | `POST /__jobcontract/jobs/{id}/faults` `{"fault", "poll"}` | 201 `{"poll"}` |
@@ -21,26 +21,48 @@ like an embedded one:
 
 An API may add verbs of its own under the same prefix (CenturyLink's `GET`/`PUT /__jobcontract/queue`).
 A malformed request answers 400 `{"error": "..."}` saying what is wrong, an unknown job 404, an unknown
-verb 404 and a method a verb does not take 405 with `Allow`. Each method of `Control` is one request; an
-answer the control API refuses raises ControlError with its status and message.
+verb 404 and a method a verb does not take 405 with `Allow`. Each method of `Control` is one request
+(`jobs()` follows the pages: at most 1,000 ids a page by default, 10,000 with `limit`); an answer the
+control API refuses raises ControlError with its status and message.
+
+Who may drive a mock (`ControlPolicy`, which `python -m mocks serve` sets from its flags): a body is JSON,
+sent as `application/json` (else 415: a web page's form or `text/plain` post cannot reach the verbs); a
+request from a web page of another site (an `Origin` other than the mock's own, `Sec-Fetch-Site:
+cross-site` or `same-site`) is 403. With a token (`--control-token`, `JOBCONTRACT_CONTROL_TOKEN`) every
+call needs `Authorization: Bearer <token>`, else 401 with `WWW-Authenticate: Bearer`; `Control` sends the
+token given to it, by default `JOBCONTRACT_CONTROL_TOKEN`'s. Without a token the request's `Host` must be
+an address of the mock (127.0.0.1, localhost or [::1] with its port, the address it listens on, the host of
+its `--public-url`), else 403: a web page whose own name was made to resolve to the mock's address (DNS
+rebinding) cannot drive it. Over its limits (mocks/engine.py `Limits`) a job is refused with 409 (the mock
+holds as many jobs as it may) or 400 (its attributes are too big), the message naming the `serve` flag
+that raises the limit.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
-from urllib.parse import quote
+from urllib.parse import quote, urlencode, urlsplit
 
 import requests
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from .engine import Fault, Observation, ScriptError, UnknownJob, parse_fault
+from contracts import loads_json
+
+from .engine import Fault, Full, Observation, ScriptError, UnknownJob, parse_fault
 
 CONTROL_PREFIX = "/__jobcontract"
+#: the environment variable that holds the control API's token, for `serve` and for `Control` alike
+TOKEN_VARIABLE = "JOBCONTRACT_CONTROL_TOKEN"
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+JOBS_PAGE = (1, 10_000, 1000)  # minimum, maximum and default `limit` of a page of `GET /__jobcontract/jobs`
 
 # what `describe` lists, for a person at the control API's door
 CONTROL_INDEX = {
@@ -57,12 +79,106 @@ def is_control(path: str) -> bool:
     return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
 
 
+def _address(netloc: str) -> tuple[str, int | None] | None:
+    """(host, port) of a `Host` value or a URL's netloc, the host lower-cased and without IPv6's brackets, the
+    port None when none is given; None when it is not one."""
+    if "@" in netloc:  # user information: no Host a browser sends has it, and it would hide the host after it
+        return None
+    try:
+        parts = urlsplit(f"//{netloc}")
+        port = parts.port
+    except ValueError:  # a port that is not a number from 0 to 65535, a bracket unclosed
+        return None
+    return (parts.hostname, port) if parts.hostname else None
+
+
+def _default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _refused(status: int, message: str) -> Response:
+    return control_answer({"error": message}, status)
+
+
+@dataclass(frozen=True)
+class ControlPolicy:
+    """Who may drive a mock through its control API (see the module's docstring); `ControlApi` applies it."""
+
+    #: the token every call must carry as `Authorization: Bearer <token>` (None: none needed, `Host` checked)
+    token: str | None = None
+
+    def refusal(self, request: Request, public_url: str = "") -> Response | None:
+        """The answer that refuses `request` (403 cross-site or to another host, 401 without the token), else None."""
+        fetched_from = request.headers.get("Sec-Fetch-Site", "").lower()
+        origin = request.headers.get("Origin")
+        own_origins = {f"{request.scheme}://{request.host}".lower()} | ({_origin(public_url)} if public_url else set())
+        if fetched_from in ("cross-site", "same-site") or (origin is not None and origin.lower() not in own_origins):
+            return _refused(
+                403,
+                "the control API refuses requests from web pages of other sites"
+                f" (Origin {(origin or 'not given')[:100]}, Sec-Fetch-Site {fetched_from[:20] or 'not given'}):"
+                " a page a browser shows may not drive the mock",
+            )
+        if self.token is not None:
+            # a web page cannot send the token unless it has it: the Host needs no check
+            scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), self.token.encode()):
+                refused = _refused(
+                    401,
+                    "the control API needs Authorization: Bearer <token>, the token the mock was served with"
+                    f" (--control-token or {TOKEN_VARIABLE}; mocks.control.Control sends {TOKEN_VARIABLE}'s)",
+                )
+                refused.headers["WWW-Authenticate"] = 'Bearer realm="jobcontract control API"'
+                return refused
+            return None
+        return self._host_refusal(request, public_url)
+
+    @staticmethod
+    def _host_refusal(request: Request, public_url: str) -> Response | None:
+        host = request.headers.get("Host")
+        server, port = request.environ.get("SERVER_NAME"), request.environ.get("SERVER_PORT", "")
+        if host is None or not server or not port.isdecimal():
+            # Nothing to check: a request without a Host is no browser's, and an application answering in-process
+            # (intercept, werkzeug's test client) is bound to no address: its environ's server is the URL asked for
+            return None
+        listening = server.strip("[]").lower()
+        allowed = {(name, int(port)) for name in {*LOOPBACK_NAMES, listening}}
+        public = urlsplit(public_url)
+        reached_at = _address(public.netloc) if public_url else None
+        if reached_at is not None:
+            allowed.add((reached_at[0], reached_at[1] or _default_port(public.scheme)))
+        sent = _address(host)
+        if sent is not None:
+            name, given = sent
+            # a proxy in front may forward the public name without its port, over another scheme than the public one
+            if (name, given or _default_port(request.scheme)) in allowed or (
+                reached_at is not None and given is None and name == reached_at[0]
+            ):
+                return None
+        shown = ", ".join(
+            sorted(f"[{name}]:{number}" if ":" in name else f"{name}:{number}" for name, number in allowed)
+        )
+        return _refused(
+            403,
+            f"the control API answers requests sent to this mock's own addresses ({shown}), not to Host {host[:100]!r}:"
+            " a guard against DNS rebinding. Serve the mock with --control-token (then any Host will do with the"
+            " token), or with --public-url naming the host its clients use",
+        )
+
+
 class Controlled(Protocol):
     """What the control API drives: a mock's jobs, clock and journal (MockApp; Import/Export's backend)."""
 
     #: an API's own verbs: rules relative to the control prefix whose endpoint `x` is answered by
     #: `control_verb("x")(request, body, **params)`
     control_rules: Sequence[Rule]
+    #: where clients reach the mock when that is not where it listens ("" if nowhere else): a Host the policy allows
+    public_url: str
 
     def describe(self) -> dict[str, Any]:
         """The API's name, states, default script (and anything else a person at the door should see)."""
@@ -105,8 +221,9 @@ class ControlApi:
         Rule(f"{CONTROL_PREFIX}/journal", endpoint="journal", methods=["GET"]),
     )
 
-    def __init__(self, target: Controlled) -> None:
+    def __init__(self, target: Controlled, policy: ControlPolicy | None = None) -> None:
         self.target = target
+        self.policy = policy or ControlPolicy()
         own = (
             Rule(f"{CONTROL_PREFIX}{rule.rule}", endpoint=f"own:{rule.endpoint}", methods=rule.methods)
             for rule in target.control_rules
@@ -115,6 +232,9 @@ class ControlApi:
         self._routes = Map([rule.empty() for rule in (*self.VERBS, *own)], strict_slashes=False)
 
     def answer(self, request: Request) -> Response:
+        refusal = self.policy.refusal(request, self.target.public_url)
+        if refusal is not None:
+            return refusal
         try:
             endpoint, params = self._routes.bind("mock", path_info=request.path).match(method=request.method)
             body = self._body(request)
@@ -122,6 +242,8 @@ class ControlApi:
                 return self.target.control_verb(endpoint.removeprefix("own:"))(request, body, **params)
             verb: Callable[..., Response] = getattr(self, endpoint)
             return verb(request, body, **params)
+        except Full as error:  # the mock holds as many jobs as it may: a conflict with its state
+            return control_answer({"error": str(error)}, 409)
         except ScriptError as error:
             return control_answer({"error": str(error)}, 400)
         except UnknownJob as error:
@@ -137,8 +259,13 @@ class ControlApi:
     def _body(request: Request) -> dict[str, Any]:
         if request.method not in ("POST", "PUT") or not request.get_data():
             return {}
+        if request.mimetype != "application/json":  # a form or text/plain post is what a web page can send
+            raise UnsupportedMediaType(
+                "the control API takes a JSON body sent with Content-Type: application/json, not"
+                f" {request.content_type or 'none'}"
+            )
         try:
-            body = json.loads(request.get_data())
+            body = loads_json(request.get_data())
         except ValueError as error:
             raise ScriptError(f"the control API takes a JSON object: {error}") from None
         if not isinstance(body, dict):
@@ -155,7 +282,22 @@ class ControlApi:
         return control_answer({**self.target.describe(), "clock": now.isoformat(), "control": {**CONTROL_INDEX, **own}})
 
     def list_jobs(self, request: Request, body: dict[str, Any]) -> Response:
-        return control_answer({"jobs": self.target.job_ids()})
+        """A page of job ids, oldest first: `limit` of them after the job `after`; `next` links the next page."""
+        minimum, maximum, default = JOBS_PAGE
+        limit = request.args.get("limit", str(default))
+        if not (limit.isdecimal() and len(limit) <= len(str(maximum)) and minimum <= int(limit) <= maximum):
+            raise ScriptError(f"limit is an integer from {minimum} to {maximum}, not {limit[:20]!r}")
+        size, job_ids, after = int(limit), self.target.job_ids(), request.args.get("after")
+        first = 0
+        if after is not None:
+            if after not in job_ids:
+                raise ScriptError(f"after={after[:100]!r} names no job (it may have gone since): list from the start")
+            first = job_ids.index(after) + 1
+        page = job_ids[first : first + size]
+        listed: dict[str, Any] = {"jobs": page}
+        if first + size < len(job_ids):
+            listed["next"] = f"{request.base_url}?{urlencode({'limit': size, 'after': page[-1]})}"
+        return control_answer(listed)
 
     def create_job(self, request: Request, body: dict[str, Any]) -> Response:
         job_id, url = self.target.create_job_from(body)
@@ -218,14 +360,24 @@ class ControlError(Exception):
 class Control:
     """The control API of the mock at `url` (its base URL, or the control URL `serve` prints)."""
 
-    def __init__(self, url: str, *, timeout: float = 10.0, session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        token: str | None = None,
+        timeout: float = 10.0,
+        session: requests.Session | None = None,
+    ) -> None:
         base = url.rstrip("/")
         self.url = base if base.endswith(CONTROL_PREFIX) else base + CONTROL_PREFIX
+        #: sent as `Authorization: Bearer` to a mock served with --control-token; default JOBCONTRACT_CONTROL_TOKEN's
+        self.token = token if token is not None else os.environ.get(TOKEN_VARIABLE) or None
         self.timeout = timeout
         self.session = session or requests.Session()
 
     def _call(self, method: str, path: str = "", body: Mapping[str, Any] | None = None) -> Any:
-        response = self.session.request(method, self.url + path, json=body, timeout=self.timeout)
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        response = self.session.request(method, self.url + path, json=body, headers=headers, timeout=self.timeout)
         if response.status_code >= 400:
             try:
                 message = str(response.json().get("error", response.text))
@@ -261,7 +413,15 @@ class Control:
         return dict(self._call("GET", f"/jobs/{quote(job_id, safe='')}"))
 
     def jobs(self) -> list[str]:
-        return list(self._call("GET", "/jobs")["jobs"])
+        """Every job's id, oldest first, page after page."""
+        found: list[str] = []
+        query: str | None = ""
+        while query is not None:
+            page = self._call("GET", f"/jobs{query}")
+            found.extend(page["jobs"])
+            # the next page's query on this client's own URL: the mock builds `next` from the Host it was sent
+            query = f"?{urlsplit(page['next']).query}" if page.get("next") else None
+        return found
 
     def inject_fault(self, job_id: str, fault: Mapping[str, Any], poll: int | None = None) -> int:
         """Script a fault on the job's next poll (or poll number `poll`); returns the poll it will hit."""

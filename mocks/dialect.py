@@ -5,7 +5,10 @@ A dialect is given the engine (the state: jobs, clock, journal) and the links (w
 mock), and calls nothing above it: it answers a request with a werkzeug `Response`, or with an `Answer`
 carrying the fault scripted on the job it read (`self.polled`), which the application carries out.
 Validation against the contract, `Prefer:` selection, the control API and the journal are the
-application's. Adding an endpoint is a `Rule` in `rules` and a method: nothing else changes.
+application's. Adding an endpoint is a `Rule` in `rules` and a method: nothing else changes. A dialect
+reads the JSON a client sent with `contracts.loads_json` (too deep a document is refused before it is
+parsed); a job an operation makes over the mock's limits raises `OverLimit`, which the application answers
+with `over_limit`, the API's documented server error.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from werkzeug.wrappers import Request, Response
 import contracts
 
 from .answer import Answer
-from .engine import Engine, Fault, Observation, ScriptError, Step, parse_fault, parse_step
+from .engine import Engine, Fault, Observation, OverLimit, ScriptError, Step, parse_fault, parse_step
 from .links import Links
 
 
@@ -67,6 +70,12 @@ class Dialect:
     def status_url(self, job_id: str) -> str:
         """The URL a client polls for the job."""
         raise NotImplementedError
+
+    def over_limit(self, request: Request, error: OverLimit) -> Response:
+        """The answer to an operation whose job would be over the mock's limits (too many jobs, attributes too
+        big: mocks/engine.py Limits): the API's documented server error, 500 unless a subclass knows better,
+        saying which limit (and the `serve` flag that raises it)."""
+        return self.error(request, 500, f"the mock cannot take this job: {error}")
 
     # -- jobs, checked against what the API can show ------------------------------------------------------
     def create_job(

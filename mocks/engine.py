@@ -8,12 +8,19 @@ real time plus whatever it was advanced by, so a one-hour job finishes in micros
 
 Everything goes through one lock: many clients polling at once see one consistent, never-regressing
 history per job.
+
+Limits keep a mock that is left running bounded, whatever its clients send (`Limits`; `python -m mocks
+serve --max-jobs N --max-attribute-bytes N` raises them): at most `max_jobs` jobs stored (10,000; a job
+made beyond it raises `Full`) and `max_attribute_bytes` of attributes per job as JSON (64 KiB; `OverLimit`),
+a clock advanced at most `Clock.MAX_OFFSET` seconds in all (a millennium: no date the mocks compute can
+pass the year 9999; `reset` starts it again), step seconds and poll numbers finite and in range, at most
+1,000 steps in a script and 1,000 scripted faults on a job.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
+import json
 import re
 import threading
 import time
@@ -26,6 +33,61 @@ from typing import Any
 
 class ScriptError(ValueError):
     """A job script, fault or control request is malformed; the message says how to fix it."""
+
+
+class OverLimit(ScriptError):
+    """A request within the rules but over one of the mock's limits (`Limits`); the message names the
+    `serve` flag that raises the limit. The control API answers it 400, an API route its server error."""
+
+
+class Full(OverLimit):
+    """The mock holds as many jobs as it may: a conflict with its state (the control API answers 409)."""
+
+
+#: the longest a step may last and the most the clock may be advanced in all: a millennium keeps every date
+#: the mocks compute (the clock's start, now, plus this) far from datetime's year 9999
+MAX_SECONDS = 1000 * 366 * 86400
+#: the highest poll number a step or a fault may name (a client polling once a millisecond takes 11 days)
+MAX_POLLS = 1_000_000_000
+#: the most steps a script and scripted faults a job may have (a test scripts a handful)
+MAX_STEPS = MAX_FAULTS = 1000
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one engine holds, so that a mock left running stays bounded (serve's `--max-jobs`,
+    `--max-attribute-bytes`)."""
+
+    max_jobs: int = 10_000
+    max_attribute_bytes: int = 64 * 1024
+
+    def __post_init__(self) -> None:
+        for name in ("max_jobs", "max_attribute_bytes"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} is an integer >= 1, not {value!r}")
+
+    def check_attributes(self, attributes: Mapping[str, Any]) -> None:
+        """Raise OverLimit if a job's attributes take more than `max_attribute_bytes` as JSON."""
+        try:
+            text = json.dumps(attributes, ensure_ascii=False, separators=(",", ":"), default=str)
+            size = len(text.encode("utf-8", "surrogatepass"))  # JSON may carry a lone surrogate: "\ud800"
+        except (ValueError, RecursionError):  # a circular or absurdly deep value from the Python API
+            raise ScriptError("a job's attributes are JSON-like values (no cycles, not absurdly deep)") from None
+        if size > self.max_attribute_bytes:
+            raise OverLimit(
+                f"the job's attributes take {size} bytes as JSON, over the mock's limit of {self.max_attribute_bytes}"
+                " (serve --max-attribute-bytes raises it)"
+            )
+
+
+#: the limits of every engine made without its own: `python -m mocks serve` sets them from its flags before it
+#: makes its mocks (Import/Export's moto backends make their engines themselves)
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True)
@@ -41,14 +103,18 @@ class Step:
             raise ScriptError(f"a step needs a state name, not {self.state!r}")
         if self.seconds is not None and self.polls is not None:
             raise ScriptError(f"step {self.state!r}: give seconds or polls, not both")
-        if self.seconds is not None and (
-            not isinstance(self.seconds, int | float) or math.isnan(self.seconds) or self.seconds < 0
+        # compared before any use as a float: a 4,000-digit integer is refused here, not overflowing later
+        if self.seconds is not None and not (_is_number(self.seconds) and 0 <= self.seconds <= MAX_SECONDS):
+            raise ScriptError(
+                f"step {self.state!r}: seconds must be a number >= 0, not {_shown(self.seconds)} (at most"
+                f" {MAX_SECONDS}, a millennium; a step without seconds or polls lasts forever)"
+            )
+        if self.polls is not None and not (
+            isinstance(self.polls, int) and not isinstance(self.polls, bool) and 1 <= self.polls <= MAX_POLLS
         ):
-            raise ScriptError(f"step {self.state!r}: seconds must be a number >= 0, not {self.seconds!r}")
-        if self.polls is not None and (
-            not isinstance(self.polls, int) or isinstance(self.polls, bool) or self.polls < 1
-        ):
-            raise ScriptError(f"step {self.state!r}: polls must be an integer >= 1, not {self.polls!r}")
+            raise ScriptError(
+                f"step {self.state!r}: polls must be an integer >= 1, not {_shown(self.polls)} (at most {MAX_POLLS})"
+            )
 
     @property
     def lasts_forever(self) -> bool:
@@ -66,16 +132,42 @@ class Fault:
     dribble: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.status is not None and (not isinstance(self.status, int) or not 100 <= self.status <= 599):
-            raise ScriptError(f"a fault status must be an HTTP status code, not {self.status!r}")
-        if not isinstance(self.delay, int | float) or not 0 <= self.delay <= 300:
-            raise ScriptError(f"a fault delay must be between 0 and 300 seconds, not {self.delay!r}")
-        if not isinstance(self.dribble, int | float) or not 0 <= self.dribble <= 300:
-            raise ScriptError(f"a fault dribble must be between 0 and 300 seconds, not {self.dribble!r}")
+        if self.status is not None and (
+            not isinstance(self.status, int) or isinstance(self.status, bool) or not 100 <= self.status <= 599
+        ):
+            raise ScriptError(f"a fault status must be an HTTP status code, not {_shown(self.status)}")
+        # NaN and infinities fail the comparison
+        if not _is_number(self.delay) or not 0 <= self.delay <= 300:
+            raise ScriptError(f"a fault delay must be between 0 and 300 seconds, not {_shown(self.delay)}")
+        if not _is_number(self.dribble) or not 0 <= self.dribble <= 300:
+            raise ScriptError(f"a fault dribble must be between 0 and 300 seconds, not {_shown(self.dribble)}")
         if self.drop and self.status is not None:
             raise ScriptError("a fault either drops the connection or answers a status, not both")
         if self.drop and self.dribble:
             raise ScriptError("a fault either drops the connection or dribbles the answer, not both")
+
+
+def _shown(value: Any) -> str:
+    """A value as an error message quotes it: a huge number by its size, not its 4,000 digits."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**18:
+        return f"an integer of {len(str(abs(value)))} digits"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def poll_number(raw: Any) -> int:
+    """A poll number from an int or the digits of one (JSON object keys are strings): 1 to MAX_POLLS."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        number = raw
+    elif isinstance(raw, str) and raw.strip().isdecimal() and len(raw.strip()) <= len(str(MAX_POLLS)):
+        number = int(raw)
+    else:
+        number = 0
+    if not 1 <= number <= MAX_POLLS:
+        raise ScriptError(
+            f"faults are keyed by poll number (1 is the first poll), not {_shown(raw)} (at most {MAX_POLLS})"
+        )
+    return number
 
 
 def parse_step(raw: Any) -> Step:
@@ -150,14 +242,21 @@ class UnknownJob(KeyError):
 class Clock:
     """Real time plus an offset that tests advance; `frozen` stops the real-time part."""
 
-    MAX_ADVANCE = 100 * 366 * 86400  # a century at a time keeps dates far from datetime's year 9999
+    MAX_ADVANCE = 100 * 366 * 86400  # a century at a time
+    MAX_OFFSET = MAX_SECONDS  # in all: every date stays far from datetime's year 9999
 
     def __init__(self, start: datetime | None = None, *, frozen: bool = False) -> None:
-        self._start = (start or datetime.now(UTC)).replace(microsecond=0)
+        self._given_start = start
         self._frozen = frozen
-        self._real_start = time.monotonic()
-        self._offset = 0.0
         self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Start again: from the start given, or from now; nothing advanced."""
+        with self._lock:
+            self._start = (self._given_start or datetime.now(UTC)).replace(microsecond=0)
+            self._real_start = time.monotonic()
+            self._offset = 0.0
 
     def seconds(self) -> float:
         """Seconds since the clock started (never decreases)."""
@@ -172,12 +271,19 @@ class Clock:
         return self._start + timedelta(seconds=seconds)
 
     def advance(self, seconds: float) -> float:
-        if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not 0 <= seconds <= self.MAX_ADVANCE:
+        if not _is_number(seconds) or not 0 <= seconds <= self.MAX_ADVANCE:
             raise ScriptError(
                 f"the clock only moves forward, a century at most: seconds must be a number from 0 to"
-                f" {self.MAX_ADVANCE}, not {seconds!r}"
+                f" {self.MAX_ADVANCE}, not {_shown(seconds)}"
             )
         with self._lock:
+            room = self.MAX_OFFSET - self._offset
+            if seconds > room:
+                raise ScriptError(
+                    f"the clock may be advanced {self.MAX_OFFSET} seconds in all (a millennium, so that no date the"
+                    f" mock computes passes the year 9999) and {room:.0f} more now, not {seconds}: reset the mock"
+                    " to start the clock again"
+                )
             self._offset += seconds
         return self.seconds()
 
@@ -227,8 +333,9 @@ class Engine:
 
     JOURNAL_LIMIT = 1000
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    def __init__(self, clock: Clock | None = None, limits: Limits | None = None) -> None:
         self.clock = clock or Clock(frozen=True)
+        self.limits = limits or DEFAULT_LIMITS
         self._lock = threading.RLock()
         self._jobs: dict[str, _Job] = {}
         self._journal: list[dict[str, Any]] = []
@@ -246,32 +353,27 @@ class Engine:
         steps = tuple(parse_step(raw) for raw in script)
         if not steps:
             raise ScriptError("a job script needs at least one step")
+        if len(steps) > MAX_STEPS or len(faults or {}) > MAX_FAULTS:
+            raise ScriptError(f"a job has at most {MAX_STEPS} steps and {MAX_FAULTS} scripted faults")
         if job_id is not None and (not isinstance(job_id, str) or not job_id):
-            raise ScriptError(f"a job id is a non-empty string, not {job_id!r}")
-        parsed_faults = {self._poll_number(k): parse_fault(v) for k, v in (faults or {}).items()}
+            raise ScriptError(f"a job id is a non-empty string, not {_shown(job_id)}")
+        parsed_faults = {poll_number(k): parse_fault(v) for k, v in (faults or {}).items()}
+        self.limits.check_attributes(attributes)
         with self._lock:
             job_id = job_id or str(uuid.uuid4())
             if job_id in self._jobs:
                 raise ScriptError(f"job {job_id!r} already exists")
+            if len(self._jobs) >= self.limits.max_jobs:
+                raise Full(
+                    f"the mock holds {len(self._jobs)} jobs, as many as it may (serve --max-jobs raises the limit):"
+                    " reset it (POST /__jobcontract/reset) to make room"
+                )
             now = self.clock.seconds()
             created = self.clock.at(now)
             job = _Job(job_id, steps, created, dict(attributes), entered_at=now, faults=parsed_faults)
             job.history.append((steps[0].state, created))
             self._jobs[job_id] = job
             return job_id
-
-    @staticmethod
-    def _poll_number(raw: Any) -> int:
-        # an int, or the digits of one (JSON object keys are strings); not 1.5, not true
-        if isinstance(raw, int) and not isinstance(raw, bool):
-            number = raw
-        elif isinstance(raw, str) and raw.strip().isdigit():
-            number = int(raw)
-        else:
-            number = 0
-        if number < 1:
-            raise ScriptError(f"faults are keyed by poll number (1 is the first poll), not {raw!r}")
-        return number
 
     def exists(self, job_id: str) -> bool:
         with self._lock:
@@ -356,6 +458,7 @@ class Engine:
             if settled is None:
                 return None
             job, now = settled
+            self.limits.check_attributes({**job.attributes, **attributes})
             job.script = (*job.script[: job.step + 1], Step(state))
             job.attributes.update(attributes)
             self._enter(job, job.step + 1, now)
@@ -366,6 +469,7 @@ class Engine:
             job = self._jobs.get(job_id)
             if job is None:
                 raise UnknownJob(job_id)
+            self.limits.check_attributes({**job.attributes, **attributes})
             job.attributes.update(attributes)
 
     def remove(self, job_id: str) -> bool:
@@ -379,9 +483,11 @@ class Engine:
             job = self._jobs.get(job_id)
             if job is None:
                 raise UnknownJob(job_id)
-            number = job.polls + 1 if poll is None else self._poll_number(poll)
+            number = job.polls + 1 if poll is None else poll_number(poll)
             if number <= job.polls:  # it would wait forever for a poll that has already happened
                 raise ScriptError(f"job {job_id!r} has had {job.polls} polls already: poll {number} is past")
+            if number not in job.faults and len(job.faults) >= MAX_FAULTS:
+                raise ScriptError(f"job {job_id!r} has {MAX_FAULTS} faults scripted already, the most a job may have")
             job.faults[number] = parsed
             return number
 
@@ -389,9 +495,11 @@ class Engine:
         return self.clock.advance(seconds)
 
     def reset(self) -> None:
+        """Forget every job and the journal; the clock starts again."""
         with self._lock:
             self._jobs.clear()
             self._journal.clear()
+            self.clock.reset()
 
     # -- journal ------------------------------------------------------------------------------
     def record(self, entry: dict[str, Any]) -> None:

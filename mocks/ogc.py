@@ -29,9 +29,11 @@ from urllib.parse import urlencode
 from werkzeug.routing import BaseConverter, PathConverter, Rule
 from werkzeug.wrappers import Request, Response
 
+from contracts import loads_json
+
 from .answer import Answer
 from .dialect import Dialect
-from .engine import Engine, Observation, ScriptError, Step
+from .engine import Engine, Full, Observation, ScriptError, Step
 from .links import Links
 
 EXCEPTIONS = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0"
@@ -165,8 +167,18 @@ class OgcDialect(Dialect):
     ) -> str:
         """A job; a `processID` the mock does not know becomes a process it describes and can execute
         (asynchronously, with the default script, no results), so /processes lists what a scenario declares."""
-        job = super().create_job(script, job_id, faults=faults, **attributes)
         process = attributes.get("processID")
+        if (
+            process is not None
+            and self.described(process) is None
+            and len(self.declared) >= self.engine.limits.max_jobs
+        ):
+            # a job dismissed leaves its process declared: as many processes as jobs, at most
+            raise Full(
+                f"the mock has {len(self.declared)} processes declared by jobs, as many as it may hold jobs"
+                " (serve --max-jobs raises the limit): reset it (POST /__jobcontract/reset) to make room"
+            )
+        job = super().create_job(script, job_id, faults=faults, **attributes)
         if process is not None and self.described(process) is None:
             self.declared[process] = {
                 "title": process,
@@ -205,7 +217,7 @@ class OgcDialect(Dialect):
         if self.described(processId) is None:
             return self.error(request, 404, f"there is no process {processId!r}", type=NO_SUCH_PROCESS)
         # MockApp has already checked the body against the contract's execute schema
-        inputs = json.loads(request.get_data()).get("inputs", {})
+        inputs = loads_json(request.get_data()).get("inputs", {})
         options = self.described(processId)["jobControlOptions"]  # type: ignore[index]
         asynchronous = "respond-async" in request.headers.get("Prefer", "")
         if "sync-execute" in options and not (asynchronous and "async-execute" in options):
@@ -261,8 +273,13 @@ class OgcDialect(Dialect):
     def getJobs(self, request: Request) -> Response:
         minimum, maximum, default = JOB_LIST_LIMIT
         limit, offset = request.args.get("limit", str(default)), request.args.get("offset", "0")
-        if not (limit.isdigit() and minimum <= int(limit) <= maximum) or not offset.isdigit():
-            return self.error(request, 400, f"limit is an integer from {minimum} to {maximum} and offset one from 0")
+        # isdecimal: what int() reads (isdigit also takes "²"); nine digits: more than any list can hold
+        if not (limit.isdecimal() and len(limit) <= 9 and minimum <= int(limit) <= maximum) or not (
+            offset.isdecimal() and len(offset) <= 9
+        ):
+            return self.error(
+                request, 400, f"limit is an integer from {minimum} to {maximum} and offset one from 0 to 999999999"
+            )
         first, size = int(offset), int(limit)
         job_ids = self.engine.job_ids()
         jobs = [

@@ -35,7 +35,7 @@ from jsonschema.exceptions import best_match
 import contracts
 
 from .app import MockApp
-from .engine import ScriptError, parse_fault, parse_step
+from .engine import ScriptError, parse_step, poll_number
 
 SCHEMA_PATH = contracts.CONTRACTS_DIR / "scenario.schema.json"
 # The manifests a scenario's Import/Export job gets unless it gives its own (the Developer Guide's minimal fields).
@@ -135,10 +135,14 @@ def seed_app(app: MockApp, jobs: Sequence[Mapping[str, Any]], source: str = "sce
                 script = [parse_step(raw) for raw in job["script"]]
                 app.dialect.check_script(script)
             field = "faults"
-            faults = {int(poll): parse_fault(fault) for poll, fault in job.get("faults", {}).items()}
+            # each fault's status must be one the API documents for a poll, as the control API checks
+            faults = {
+                poll_number(poll): app.dialect.check_fault(fault) for poll, fault in job.get("faults", {}).items()
+            }
             field = "attributes"
             attributes = dict(job.get("attributes", {}))
             app.dialect.check_attributes(attributes)
+            app.engine.limits.check_attributes(attributes)
         except ScriptError as error:
             raise ScenarioError(f"{_where(source, api, label, field)}: {error}") from None
         job_id = job.get("id")
@@ -147,16 +151,20 @@ def seed_app(app: MockApp, jobs: Sequence[Mapping[str, Any]], source: str = "sce
         ):
             raise ScenarioError(f"{_where(source, api, label, 'id')}: job {job_id!r} already exists")
         planned.append((label, job_id, script, faults, attributes))
-    return [
-        app.create_job(script, job_id, faults=faults, **attributes) for _, job_id, script, faults, attributes in planned
-    ]
+    created = []
+    for label, job_id, script, faults, attributes in planned:
+        try:
+            created.append(app.create_job(script, job_id, faults=faults, **attributes))
+        except ScriptError as error:  # what only making the job finds: the mock holds as many jobs as it may
+            raise ScenarioError(f"{_where(source, api, label)}: {error}") from None
+    return created
 
 
 def seed_importexport(jobs: Sequence[Mapping[str, Any]], source: str = "scenario") -> list[str]:
     """Create `jobs` through the Import/Export backend of moto's default account; returns their ids."""
     from . import importexport
     from .importexport.exceptions import ImportExportError
-    from .importexport.models import DEFAULT_ERROR_COUNT
+    from .importexport.models import DEFAULT_ERROR_COUNT, ServiceUnavailableException
 
     backend = importexport.backend()
     created = []
@@ -168,6 +176,12 @@ def seed_importexport(jobs: Sequence[Mapping[str, Any]], source: str = "scenario
         except ScriptError as error:
             raise ScenarioError(f"{_where(source, 'importexport', label, 'script')}: {error}") from None
         try:
+            for poll, fault in (job.get("faults") or {}).items():
+                poll_number(poll)
+                backend._check_fault(fault)
+        except ScriptError as error:
+            raise ScenarioError(f"{_where(source, 'importexport', label, 'faults')}: {error}") from None
+        try:
             made = backend.create_job(
                 job_type,
                 job.get("manifest", DEFAULT_MANIFESTS[job_type]),
@@ -178,6 +192,8 @@ def seed_importexport(jobs: Sequence[Mapping[str, Any]], source: str = "scenario
             )
         except ScriptError as error:  # the id is taken
             raise ScenarioError(f"{_where(source, 'importexport', label, 'id')}: {error}") from None
+        except ServiceUnavailableException as error:  # over the mock's limits: too many jobs, a manifest too big
+            raise ScenarioError(f"{_where(source, 'importexport', label)}: {error.limit}") from None
         except ImportExportError as error:
             raise ScenarioError(f"{_where(source, 'importexport', label, 'manifest')}: {error.message}") from None
         created.append(made.job_id)

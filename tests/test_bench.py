@@ -32,3 +32,22 @@ def test_the_tiny_benchmark_prints_a_row_per_api_server_and_concurrency() -> Non
     assert {(row[0], row[1], row[3]) for row in rows} == expected, result.stdout
     assert all(row[-1] == "0" for row in rows), f"some polls were not answered 200:\n{result.stdout}"
     assert all(int(row[4]) > 0 for row in rows), result.stdout
+
+
+def test_the_abuse_cases_that_are_quick_pass_against_serve() -> None:
+    """bench/abuse.py replays the abuse cases of issue 14 against `serve`; the quick ones run here, so that a
+    change that reopens one (a cross-site control call, a forged log line, a secret in an output) fails a test."""
+    import json
+
+    cases = ("cross-site", "log-injection", "secrets", "unscripted-500")
+    found = subprocess.run(
+        [sys.executable, "bench/abuse.py", *(f"--case={case}" for case in cases), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    outcomes = {outcome["case"]: outcome for outcome in json.loads(found.stdout)["outcomes"]}
+    assert set(outcomes) == set(cases), found.stdout
+    assert all(outcome["passed"] for outcome in outcomes.values()), found.stdout
+    assert found.returncode == 0

@@ -215,8 +215,9 @@ class EngineMachine(RuleBasedStateMachine):
         self.engine.record({"path": "/jobs/x"})
         self.engine.reset()
         self.models.clear()
+        self.clock = 0.0  # the clock starts again
         assert all(self.engine.peek(job_id) is None for job_id in gone)
-        assert self.engine.journal() == []
+        assert self.engine.journal() == [] and self.engine.clock.seconds() == 0
 
     @invariant()
     def jobs_are_exactly_the_models(self) -> None:

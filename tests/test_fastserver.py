@@ -46,6 +46,11 @@ def exchange(server: FastServer, raw: bytes, *, until_closed: bool = True, timeo
         return received
 
 
+def own_host(server: FastServer) -> str:
+    """The `Host` of a request to the server's control API, which refuses any other (DNS rebinding)."""
+    return f"{server.host}:{server.port}"
+
+
 def statuses(received: bytes) -> list[int]:
     """The status of each answer in `received`, read one after another by their Content-Length."""
     found = []
@@ -107,7 +112,7 @@ def test_no_100_continue_comes_ahead_of_an_earlier_answer(fast_ogc: FastServer) 
     body = json.dumps({"script": ["running"], "id": "second"}).encode()
     raw = (
         f"GET /jobs/{slow} HTTP/1.1\r\nHost: x\r\n\r\n"
-        f"POST {CONTROL_PREFIX}/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"POST {CONTROL_PREFIX}/jobs HTTP/1.1\r\nHost: {own_host(fast_ogc)}\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"
     ).encode() + body
     assert statuses(exchange(fast_ogc, raw)) == [200, 201]
@@ -135,7 +140,7 @@ def test_expect_100_continue_a_chunked_body_head_and_http_1_0(fast_ogc: FastServ
     body = json.dumps({"script": ["running"], "id": "chunked"}).encode()
     chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
     raw = (
-        f"POST {CONTROL_PREFIX}/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"POST {CONTROL_PREFIX}/jobs HTTP/1.1\r\nHost: {own_host(fast_ogc)}\r\nContent-Type: application/json\r\n"
         "Transfer-Encoding: chunked\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"
     ).encode() + chunked
     received = exchange(fast_ogc, raw)
@@ -151,11 +156,13 @@ def test_expect_100_continue_a_chunked_body_head_and_http_1_0(fast_ogc: FastServ
     ("raw", "status", "says"),
     [
         (b"NOT HTTP AT ALL\r\n\r\n", 400, b"not an HTTP/1.1 request"),
+        (b"GET /\r\n\r\n", 400, b"the request line has no HTTP version (HTTP/0.9 is not served)"),
+        (b"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505, b"HTTP/2.0 is not served here"),
         (b"GET /jobs/x HTTP/1.1\r\nHost: x\r\nContent-Length: nine\r\n\r\n", 400, b"not an HTTP/1.1 request"),
         (b"GET /jobs/x HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n", 431, b"head is over 65536"),
         (b"POST /jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n" + b"{" * 2_000_000, 413, b"over 1048576"),
     ],
-    ids=["garbage", "bad-length", "huge-head", "huge-body"],
+    ids=["garbage", "http-0.9", "http-2.0", "bad-length", "huge-head", "huge-body"],
 )
 def test_bad_input_gets_a_plain_answer_and_a_closed_connection(
     fast_ogc: FastServer, raw: bytes, status: int, says: bytes

@@ -231,7 +231,10 @@ def test_a_malformed_control_request_says_what_is_wrong(
 ) -> None:
     data = body if isinstance(body, str) else None
     json_body = None if isinstance(body, str) else body
-    answer = requests.request(method, f"{serving.control}{path}", json=json_body, data=data, timeout=10)
+    headers = {"Content-Type": "application/json"} if data is not None else {}
+    answer = requests.request(
+        method, f"{serving.control}{path}", json=json_body, data=data, headers=headers, timeout=10
+    )
     assert answer.status_code == status and answer.headers["Content-Type"] == "application/json", answer.text
     assert says.lower() in answer.json()["error"].lower(), answer.json()
 

@@ -57,7 +57,7 @@ def control(server: MockServer, method: str, path: str, body: Any = None, **kwar
     """A request to the control API; `body` is sent as JSON unless it is already bytes."""
     if body is not None:
         kwargs["data"] = body if isinstance(body, bytes) else json.dumps(body)
-        kwargs.setdefault("headers", {"Content-Type": "application/json"})
+        kwargs["headers"] = {"Content-Type": "application/json", **kwargs.get("headers", {})}
     return requests.request(method, f"{server.url}{CONTROL_PREFIX}{path}", timeout=10, **kwargs)
 
 
@@ -393,7 +393,7 @@ EXCHANGES: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/jobs/j1", {"headers": {"Prefer": "code=200, example=failed"}}),
     ("GET", "/jobs/j1", {"headers": {"Prefer": "code=201"}}),
     ("GET", f"{CONTROL_PREFIX}/jobs/j1", {}),
-    ("POST", f"{CONTROL_PREFIX}/jobs", {"data": b"[]"}),
+    ("POST", f"{CONTROL_PREFIX}/jobs", {"data": b"[]", "headers": {"Content-Type": "application/json"}}),
 ]
 COMPARED_HEADERS = ("Content-Type", "Location", "Allow", "Preference-Applied", "X-Jobcontract-Unscripted")
 

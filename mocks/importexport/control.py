@@ -8,7 +8,11 @@ or steps `<LocationCode>/<ProgressCode>`, faults a delay, drop or dribble by Get
 attributes); `describe` lists the named scripts too; `reset` forgets every account's jobs, labels and
 journal, and clocks start again. Creating a job answers `{"id", "url"}`, the url a GetStatus GET of it.
 
-moto routes these requests here (urls.py), on its server and in-process (`mock_aws`) alike.
+moto routes these requests here (urls.py), on its server and in-process (`mock_aws`) alike. The guards are
+the other mocks' (`ControlPolicy`: JSON only, no cross-site request, the token or the Host), one policy for the
+process as moto's backends are: `set_policy` sets it (`python -m mocks serve` does, from its flags). A job
+over the mock's limits is refused as on the other mocks (409 too many jobs, 400 a manifest too big); through
+CreateJob it is AWS's 503 `ServiceUnavailable` (models.py).
 """
 
 from __future__ import annotations
@@ -21,10 +25,10 @@ from urllib.parse import quote
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from ..control import ControlApi
+from ..control import ControlApi, ControlPolicy
 from ..engine import Fault, Observation, ScriptError
 from ..workbench import DEFAULT_MANIFESTS
-from .exceptions import ImportExportError
+from .exceptions import ImportExportError, ServiceUnavailableException
 from .models import (
     DEFAULT_ERROR_COUNT,
     DEFAULT_SCRIPT,
@@ -40,12 +44,21 @@ API_VERSION = "2010-06-01"
 JOB_FIELDS = ("script", "id", "faults", "type", "manifest", "error_count")
 ATTRIBUTES = ("type", "manifest", "error_count")
 
+#: who may drive the mock (mocks/control.py): one policy for the process, as moto's backends are
+_policy = ControlPolicy()
+
+
+def set_policy(policy: ControlPolicy) -> None:
+    """Guard the control API with `policy` from now on (`python -m mocks serve` sets its flags' policy)."""
+    global _policy
+    _policy = policy
+
 
 def answer(request: Request, full_url: str, headers: Any) -> tuple[int, dict[str, str], bytes]:
     """moto's entry point for every request under the control prefix (urls.py)."""
     from . import backend
 
-    answered = ControlApi(ImportExportControl(backend(), request)).answer(request)
+    answered = ControlApi(ImportExportControl(backend(), request), _policy).answer(request)
     return answered.status_code, dict(answered.headers), answered.get_data()
 
 
@@ -58,6 +71,7 @@ class ImportExportControl:
     """The control API's target (mocks.control.Controlled) for one request: the default account's backend."""
 
     control_rules: tuple[Rule, ...] = ()
+    public_url = ""  # links follow each request's Host: the control API allows the mock's own addresses
 
     def __init__(self, backend: ImportExportBackend, request: Request) -> None:
         self.backend = backend
@@ -95,6 +109,8 @@ class ImportExportControl:
             job = self.backend.create_job(
                 job_type, manifest, script=script, job_id=job_id, error_count=error_count, faults=faults
             )
+        except ServiceUnavailableException as error:  # over a limit: the control API answers the engine's error
+            raise error.limit from None
         except ImportExportError as error:  # the manifest breaks the service's rules
             raise ScriptError(f"manifest: {error.message}") from None
         return job.job_id, status_url(self.request, job.job_id)

@@ -13,6 +13,8 @@ import re
 
 from moto.core.exceptions import ServiceException
 
+from ..engine import OverLimit
+
 # Characters XML 1.0 cannot carry: a message that echoes them must escape them or it breaks the body.
 NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -133,3 +135,16 @@ class InvalidClientTokenIdException(ImportExportError):
 
     def __init__(self) -> None:
         super().__init__("The AWS Access Key ID you provided does not exist in our records.")
+
+
+class ServiceUnavailableException(ImportExportError):
+    """AWS's common `ServiceUnavailable` (503, which the SDKs retry): the job is over one of the mock's limits
+    (mocks/engine.py Limits: the jobs it holds, a manifest's bytes, `--max-jobs`, `--max-attribute-bytes`).
+    `limit` is the engine's error, which the control API answers in its own way."""
+
+    code = "ServiceUnavailable"
+    http_status = 503
+
+    def __init__(self, limit: OverLimit) -> None:
+        super().__init__(f"The mock cannot take this job: {limit}")
+        self.limit = limit

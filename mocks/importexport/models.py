@@ -42,7 +42,18 @@ from typing import Any
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.utilities.utils import PARTITION_NAMES
 
-from ..engine import Clock, Engine, Fault, Observation, ScriptError, Step, UnknownJob, parse_fault, parse_step
+from ..engine import (
+    Clock,
+    Engine,
+    Fault,
+    Observation,
+    OverLimit,
+    ScriptError,
+    Step,
+    UnknownJob,
+    parse_fault,
+    parse_step,
+)
 from . import documents
 from .documents import ShippingLabel
 from .exceptions import (
@@ -58,6 +69,7 @@ from .exceptions import (
     InvalidVersionException,
     MalformedManifestException,
     MissingManifestFieldException,
+    ServiceUnavailableException,
     UnableToCancelJobIdException,
     UnableToUpdateJobIdException,
     shown,
@@ -351,8 +363,13 @@ class ImportExportBackend(BaseBackend):
                 "URL": documents.artifact_path(self.account_id, job_id),
             }
         ]
+        try:
+            self._check_size(manifest, addendum)
+            if not validate_only:
+                self.engine.create(steps, job_id, faults=faults)
+        except OverLimit as error:
+            raise ServiceUnavailableException(error) from None
         if not validate_only:
-            self.engine.create(steps, job_id, faults=faults)
             self.jobs[job_id] = job
         return job
 
@@ -408,6 +425,10 @@ class ImportExportBackend(BaseBackend):
         fields = parse_manifest(manifest, job_type)
         if fields.get("accessKeyId") and access_key is not None and fields["accessKeyId"] != access_key:
             raise InvalidAccessKeyIdException()
+        try:
+            self._check_size(manifest, job.addendum)
+        except OverLimit as error:
+            raise ServiceUnavailableException(error) from None
         if not validate_only:
             job.manifest, job.fields = manifest, fields
         return job
@@ -481,6 +502,10 @@ class ImportExportBackend(BaseBackend):
         return documents.label_pdf(label, numbers, jobs[0].carrier if jobs else "UPS")
 
     # -- helpers -------------------------------------------------------------------------------------------
+    def _check_size(self, manifest: str, addendum: str | None) -> None:
+        """A job's manifest and addendum are its attributes: OverLimit past the engine's `max_attribute_bytes`."""
+        self.engine.limits.check_attributes({"manifest": manifest, "addendum": addendum})
+
     def _script(self, script: str | Iterable[Any] | None) -> tuple[Step, ...]:
         if script is None:
             return DEFAULT_SCRIPT

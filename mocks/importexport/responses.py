@@ -35,6 +35,7 @@ from .exceptions import (
     InvalidParameterException,
     InvalidVersionException,
     MissingParameterException,
+    ServiceUnavailableException,
     shown,
 )
 from .models import ADDRESS_FIELDS, ImportExportBackend, importexport_backends
@@ -123,7 +124,7 @@ class ImportExportResponse(BaseResponse):
 
     def serialized(self, action_result: ActionResult) -> Any:
         error = action_result.result
-        if isinstance(error, InvalidClientTokenIdException):
+        if isinstance(error, InvalidClientTokenIdException | ServiceUnavailableException):
             with warnings.catch_warnings():  # moto warns that the code is not in the model: we know
                 warnings.simplefilter("ignore", UserWarning)
                 status, headers, body = super().serialized(action_result)
