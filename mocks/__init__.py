@@ -18,15 +18,16 @@ from .dialect import Dialect
 from .engine import Clock, Engine, Fault, Observation, ScriptError, Step
 
 # api -> "module:class" of its faithful dialect
-DIALECTS = {"ogc": "mocks.ogc:OgcDialect", "clc": "mocks.clc:ClcDialect", "cf": "mocks.cf:CfDialect"}
+# (modules relative to this package: `python -m mocks` in a checkout and the installed `jobcontract.mocks` alike)
+DIALECTS = {"ogc": ".ogc:OgcDialect", "clc": ".clc:ClcDialect", "cf": ".cf:CfDialect"}
 # api -> package of a mock that is a moto backend, not a Dialect (`serve(host, port, variant)` starts its server)
-MOTO_BACKENDS = {"importexport": "mocks.importexport"}
+MOTO_BACKENDS = {"importexport": ".importexport"}
 # api -> module holding VARIANTS, the deliberately faulty dialects the project's tests prove the suites catch
 FAULTY = {
-    "ogc": "mocks.faulty.ogc",
-    "clc": "mocks.faulty.clc",
-    "cf": "mocks.faulty.cf",
-    "importexport": "mocks.faulty.importexport",
+    "ogc": ".faulty.ogc",
+    "clc": ".faulty.clc",
+    "cf": ".faulty.cf",
+    "importexport": ".faulty.importexport",
 }
 
 __all__ = [
@@ -51,7 +52,7 @@ def variants(api: str) -> dict[str, type[Any]]:
     """The faulty variants of an API's mock, by name."""
     if api not in FAULTY:
         return {}
-    return dict(import_module(FAULTY[api]).VARIANTS)
+    return dict(import_module(FAULTY[api], __name__).VARIANTS)
 
 
 def variant_class(api: str, variant: str) -> type[Any]:
@@ -79,7 +80,7 @@ def dialect(api: str, variant: str | None = None) -> type[Dialect]:
     if variant:
         return variant_class(api, variant)
     module, _, name = DIALECTS[api].partition(":")
-    return getattr(import_module(module), name)  # type: ignore[no-any-return]
+    return getattr(import_module(module, __name__), name)  # type: ignore[no-any-return]
 
 
 def make_app(api: str, variant: str | None = None, *, clock: Clock | None = None) -> MockApp:

@@ -123,7 +123,7 @@ def guard(servers: dict[str, Any], policy: ControlPolicy) -> None:
     """Every mock's control API under `policy` (Import/Export's is the process's, as its moto backends are)."""
     for api, server in servers.items():
         if api in MOTO_BACKENDS:
-            import_module(f"{MOTO_BACKENDS[api]}.control").set_policy(policy)
+            import_module(f"{MOTO_BACKENDS[api]}.control", __package__).set_policy(policy)
         else:
             server.app.control.policy = policy
 
@@ -140,7 +140,7 @@ def build_server(
 ) -> Any:
     """The unstarted server of one mock, its jobs aging in real time."""
     if api in MOTO_BACKENDS:  # moto's own server with the backend registered
-        server = import_module(MOTO_BACKENDS[api]).serve(host, port, variant)
+        server = import_module(MOTO_BACKENDS[api], __package__).serve(host, port, variant)
         if max_connections is not None:
             server.max_connections = max_connections
         return server

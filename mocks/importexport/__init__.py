@@ -92,12 +92,11 @@ def advance(seconds: float, account_id: str = DEFAULT_ACCOUNT_ID) -> float:
 def serve(host: str = "127.0.0.1", port: int = 0, variant: str | None = None) -> ImportExportServer:
     """The (unstarted) server of `python -m mocks serve --api importexport`: moto's server with this
     backend, jobs aging in real time, optionally answering as the faulty `variant`."""
-    import mocks
-
+    from .. import variant_class
     from . import models
 
     if variant:
-        serve_with(mocks.variant_class("importexport", variant))
+        serve_with(variant_class("importexport", variant))
     models.REAL_TIME = True
     return ImportExportServer(host, port, access_log=True)
 
