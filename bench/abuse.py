@@ -134,7 +134,7 @@ class Server:
 
         with open(self.stdout_path, "wb") as stdout, open(self.stderr_path, "wb") as stderr:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "mocks", "serve", "--api", self.api, "--port", "0", *self.args],
+                [sys.executable, "-m", "jobcontract.mocks", "serve", "--api", self.api, "--port", "0", *self.args],
                 cwd=self.root,
                 env=self.env,
                 stdin=subprocess.DEVNULL,
@@ -220,7 +220,7 @@ class Checkout:
         # the checkout first on the path, and no control token or cap from this environment
         path = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
         self.env = {**{k: v for k, v in os.environ.items() if not k.startswith("JOBCONTRACT_")}, "PYTHONPATH": path}
-        help_text = self.output("-m", "mocks", "serve", "--help")
+        help_text = self.output("-m", "jobcontract.mocks", "serve", "--help")
         self.access_log_args = ("--access-log",) if ACCESS_LOG_FLAG.search(help_text) else ()
         self.mocks_from = self.output(
             "-c", "import importlib.util; print(importlib.util.find_spec('mocks').origin)"

@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: the suites and the root conftest import from the project root
     sys.path.insert(0, str(ROOT))
 
-from suites.common import ContractViolation, check_response  # noqa: E402
+from jobcontract.suites.common import ContractViolation, check_response  # noqa: E402
 
 APIS = ("ogc", "cf", "clc", "importexport")
 CATEGORIES = ("undocumented", "schema", "unscripted_5xx", "crash", "other_check")
@@ -99,16 +99,16 @@ def _suite_schema(api: str) -> Any:
 
 @contextmanager
 def _http_mock(api: str, variant: str | None) -> Iterator[Target]:
-    from mocks import make_app
-    from mocks.clc import DEFAULT_USER
-    from mocks.fastserver import FastServer
+    from jobcontract.mocks import make_app
+    from jobcontract.mocks.clc import DEFAULT_USER
+    from jobcontract.mocks.fastserver import FastServer
 
     app = make_app(api, variant)
     with FastServer(app) as server:
         session = requests.Session()
         headers: dict[str, str] | None = None
         if api == "cf":
-            from mocks.cf import VALID_TOKEN
+            from jobcontract.mocks.cf import VALID_TOKEN
 
             headers = {"Authorization": f"Bearer {VALID_TOKEN}"}
         elif api == "clc":
@@ -148,9 +148,14 @@ def _http_mock(api: str, variant: str | None) -> Iterator[Target]:
 
 @contextmanager
 def _importexport_mock(variant: str | None) -> Iterator[Target]:
-    import mocks
-    from mocks.importexport import ImportExportResponse, ImportExportServer, serve_with
-    from suites.importexport.provider import EMBEDDED_CREDENTIALS, IMPORT_MANIFEST, ImportExportTarget, SigV4
+    from jobcontract import mocks
+    from jobcontract.mocks.importexport import ImportExportResponse, ImportExportServer, serve_with
+    from jobcontract.suites.importexport.provider import (
+        EMBEDDED_CREDENTIALS,
+        IMPORT_MANIFEST,
+        ImportExportTarget,
+        SigV4,
+    )
 
     previous = serve_with(mocks.variants("importexport")[variant] if variant else ImportExportResponse)
     with ImportExportServer() as server:

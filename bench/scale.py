@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from mocks import DIALECTS, MockApp, make_app  # noqa: E402
+from jobcontract.mocks import DIALECTS, MockApp, make_app  # noqa: E402
 
 SIZES = (1_000, 10_000, 100_000)
 SAMPLES = 2_000
@@ -35,11 +35,11 @@ SAMPLES = 2_000
 
 def headers_for(app: MockApp) -> dict[str, str]:
     if app.dialect.api == "cf":
-        from mocks.cf import VALID_TOKEN
+        from jobcontract.mocks.cf import VALID_TOKEN
 
         return {"Authorization": f"Bearer {VALID_TOKEN}"}
     if app.dialect.api == "clc":
-        from mocks.clc import DEFAULT_USER
+        from jobcontract.mocks.clc import DEFAULT_USER
 
         answer = Client(app).post(
             "/v2/authentication/login", json={"username": DEFAULT_USER.username, "password": DEFAULT_USER.password}

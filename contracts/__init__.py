@@ -12,6 +12,7 @@ import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property
+from importlib.resources import files
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 APIS = ("ogc", "importexport", "clc", "cf")
-CONTRACTS_DIR = Path(__file__).resolve().parent
-FIXTURES_DIR = CONTRACTS_DIR.parent / "fixtures"
+# package data, found where the package is (a checkout, an editable install, a wheel's site-packages)
+CONTRACTS_DIR = Path(str(files(__name__)))
+FIXTURES_DIR = Path(str(files("jobcontract.fixtures")))
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 # File extension of a fixture for each kind of media type (CONVENTIONS.md).

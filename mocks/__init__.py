@@ -1,6 +1,6 @@
 """Stub servers for the four job-status APIs, all driven by one lifecycle engine.
 
-from mocks import make_app
+from jobcontract.mocks import make_app
 app = make_app("ogc")                    # a werkzeug application with the control API
 with MockServer(app) as server: ...      # real HTTP on 127.0.0.1 (pytest-httpserver)
 with app.intercept("http://ogc.test"):   # in-process for `requests`, no socket
@@ -18,7 +18,7 @@ from .dialect import Dialect
 from .engine import Clock, Engine, Fault, Observation, ScriptError, Step
 
 # api -> "module:class" of its faithful dialect
-# (modules relative to this package: `python -m mocks` in a checkout and the installed `jobcontract.mocks` alike)
+# (modules relative to this package: `jobcontract` in a checkout and the installed `jobcontract.mocks` alike)
 DIALECTS = {"ogc": ".ogc:OgcDialect", "clc": ".clc:ClcDialect", "cf": ".cf:CfDialect"}
 # api -> package of a mock that is a moto backend, not a Dialect (`serve(host, port, variant)` starts its server)
 MOTO_BACKENDS = {"importexport": ".importexport"}

@@ -1,7 +1,7 @@
 """Serve mocks until Ctrl-C or SIGTERM.
 
-    python -m mocks serve --api ogc [--host 127.0.0.1] [--port N]
-    python -m mocks serve --api all [--ports ogc=8081,cf=8082] [--scenario FILE ...]
+    jobcontract serve --api ogc [--host 127.0.0.1] [--port N]
+    jobcontract serve --api all [--ports ogc=8081,cf=8082] [--scenario FILE ...]
 
 Each mock prints one line, `<api> mock serving at <base URL> (control API: <URL>)`, then one line per
 job seeded from the scenario files. Ports not given are free ones.
@@ -30,7 +30,7 @@ from importlib import import_module
 from typing import Any
 from urllib.parse import urlsplit
 
-import contracts
+from jobcontract import contracts
 
 from . import CONTROL_PREFIX, DIALECTS, MOTO_BACKENDS, Clock, engine, make_app
 from .control import TOKEN_VARIABLE, ControlPolicy
@@ -152,7 +152,7 @@ def build_server(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m mocks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="jobcontract", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve mocks over HTTP until Ctrl-C or SIGTERM")

@@ -30,7 +30,7 @@ link a job hands out resolves. A record is gone once a `*.delete` job on it is C
 drops its resource link, as CC's JobPresenter does); before that, and after a FAILED delete, it is there.
 
 Tokens: `VALID_TOKEN` is always valid with read and write scopes (use it as `--cf-token` against
-`python -m mocks serve --api cf`); `NO_READ_SCOPE_TOKEN` is valid but has no
+`jobcontract serve --api cf`); `NO_READ_SCOPE_TOKEN` is valid but has no
 `cloud_controller.read`, so it gets 403 CF-NotAuthorized. The mock keeps the 10,000 newest tokens its token
 endpoint minted (`TOKEN_LIMIT`), so that a client logging in forever does not grow it forever.
 

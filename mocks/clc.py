@@ -60,7 +60,7 @@ from urllib.parse import parse_qsl, urlsplit
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from contracts import loads_json
+from jobcontract.contracts import loads_json
 
 from .answer import Answer
 from .dialect import Dialect

@@ -1,9 +1,9 @@
 """The control API every mock serves under `/__jobcontract`: its verbs, served (`ControlApi`, for the three
 dialect mocks and for Import/Export on moto's server alike), and a small Python client of it (`Control`), so
-that a served mock (`python -m mocks serve`, in another process or on another machine) is driven exactly
+that a served mock (`jobcontract serve`, in another process or on another machine) is driven exactly
 like an embedded one:
 
-    from mocks.control import Control
+    from jobcontract.mocks.control import Control
     mock = Control("http://127.0.0.1:8081")            # the mock's base URL, or its control URL
     job_id = mock.create_job(["accepted", {"state": "running", "polls": 2}, "successful"], faults={2: {"delay": 1}})
     mock.advance(3600); mock.inject_fault(job_id, {"status": 500}); mock.journal(); mock.reset()
@@ -25,7 +25,7 @@ verb 404 and a method a verb does not take 405 with `Allow`. Each method of `Con
 (`jobs()` follows the pages: at most 1,000 ids a page by default, 10,000 with `limit`); an answer the
 control API refuses raises ControlError with its status and message.
 
-Who may drive a mock (`ControlPolicy`, which `python -m mocks serve` sets from its flags): a body is JSON,
+Who may drive a mock (`ControlPolicy`, which `jobcontract serve` sets from its flags): a body is JSON,
 sent as `application/json` (else 415: a web page's form or `text/plain` post cannot reach the verbs); a
 request from a web page of another site (an `Origin` other than the mock's own, `Sec-Fetch-Site:
 cross-site` or `same-site`) is 403. With a token (`--control-token`, `JOBCONTRACT_CONTROL_TOKEN`) every
@@ -54,7 +54,7 @@ from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from contracts import loads_json
+from jobcontract.contracts import loads_json
 
 from .engine import Fault, Full, Observation, ScriptError, UnknownJob, parse_fault
 

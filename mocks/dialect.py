@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-import contracts
+from jobcontract import contracts
 
 from .answer import Answer
 from .engine import Engine, Fault, Observation, OverLimit, ScriptError, Step, parse_fault, parse_step

@@ -9,7 +9,7 @@ real time plus whatever it was advanced by, so a one-hour job finishes in micros
 Everything goes through one lock: many clients polling at once see one consistent, never-regressing
 history per job.
 
-Limits keep a mock that is left running bounded, whatever its clients send (`Limits`; `python -m mocks
+Limits keep a mock that is left running bounded, whatever its clients send (`Limits`; `jobcontract
 serve --max-jobs N --max-attribute-bytes N` raises them): at most `max_jobs` jobs stored (10,000; a job
 made beyond it raises `Full`) and `max_attribute_bytes` of attributes per job as JSON (64 KiB; `OverLimit`),
 a clock advanced at most `Clock.MAX_OFFSET` seconds in all (a millennium: no date the mocks compute can
@@ -85,7 +85,7 @@ class Limits:
             )
 
 
-#: the limits of every engine made without its own: `python -m mocks serve` sets them from its flags before it
+#: the limits of every engine made without its own: `jobcontract serve` sets them from its flags before it
 #: makes its mocks (Import/Export's moto backends make their engines themselves)
 DEFAULT_LIMITS = Limits()
 

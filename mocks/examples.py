@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Request, Response
 
-import contracts
+from jobcontract import contracts
 
 PREFER_PATTERN = re.compile(r"\s*(code|example|dynamic)\s*=\s*\"?([^\",;]+)\"?\s*")
 

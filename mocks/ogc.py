@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 from werkzeug.routing import BaseConverter, PathConverter, Rule
 from werkzeug.wrappers import Request, Response
 
-from contracts import loads_json
+from jobcontract.contracts import loads_json
 
 from .answer import Answer
 from .dialect import Dialect

@@ -8,30 +8,20 @@ its jobs, clock and journal are reset after every test). Use `ogc_mock.url` as t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 
 import pytest
 
-from . import DIALECTS, MOTO_BACKENDS, MockServer, make_app
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("jobcontract-mocks", "jobcontract: embedded mocks")
-    for api in (*DIALECTS, *MOTO_BACKENDS):
-        group.addoption(
-            f"--{api}-mock-variant",
-            dest=f"{api}_mock_variant",
-            default=None,
-            metavar="NAME",
-            help=f"serve the faulty variant NAME of the {api} mock, to watch the suite fail"
-            f" [env: JOBCONTRACT_{api.upper()}_MOCK_VARIANT]",
-        )
+from . import DIALECTS, MockServer, make_app
 
 
 def mock_variant(config: pytest.Config, api: str) -> str | None:
-    value = config.getoption(f"{api}_mock_variant") or os.environ.get(f"JOBCONTRACT_{api.upper()}_MOCK_VARIANT")
-    return value or None
+    """The faulty variant `--<api>-mock-variant` (or its variable) names, if any (the option is the suites'
+    plugin's, jobcontract/suites/options.py, like every other option)."""
+    from jobcontract.suites.options import option_value
+
+    value = option_value(config, f"{api}_mock_variant")
+    return str(value) if value else None
 
 
 def _server_fixture(api: str) -> Callable[[pytest.Config], Iterator[MockServer]]:

@@ -1,6 +1,6 @@
 """Scenario files: jobs with scripted lives and faults, seeded into the mocks before they serve.
 
-    python -m mocks serve --api all --scenario fixtures/scenarios/ogc.yaml
+    jobcontract serve --api all --scenario fixtures/scenarios/ogc.yaml
 
 A scenario (YAML or JSON, described by `contracts/scenario.schema.json`) maps an API to its jobs:
 
@@ -32,7 +32,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-import contracts
+from jobcontract import contracts
 
 from .app import MockApp
 from .engine import ScriptError, parse_step, poll_number

@@ -22,9 +22,9 @@ from hypothesis.vendor import pretty
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import hypothesis as schemathesis_hypothesis
 
-import contracts
-from mocks import MockApp, MockServer
-from suites.report import documents, remember_exchange, shorten
+from jobcontract import contracts
+from jobcontract.mocks import MockApp, MockServer
+from jobcontract.suites.report import documents, remember_exchange, shorten
 
 log = logging.getLogger("jobcontract.suites")
 
@@ -156,7 +156,7 @@ _POLITENESS = pytest.StashKey[Politeness]()
 def politeness(config: pytest.Config) -> Politeness:
     """The run's one Politeness for named servers, its rate shared out among pytest-xdist workers."""
     if _POLITENESS not in config.stash:
-        from suites.options import option_value
+        from jobcontract.suites.options import option_value
 
         workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
         rate = float(option_value(config, "rate_limit") or 0) / max(1, workers)
@@ -167,7 +167,7 @@ def politeness(config: pytest.Config) -> Politeness:
 
 def target(config: pytest.Config, api: str, server_fixture: str, request: pytest.FixtureRequest) -> Iterator[Target]:
     """The target of `api`'s suite: `--<api>-url` if given, else the embedded mock fixture."""
-    from suites.options import option_value
+    from jobcontract.suites.options import option_value
 
     url = option_value(config, f"{api}_url")
     if url:
@@ -179,7 +179,7 @@ def target(config: pytest.Config, api: str, server_fixture: str, request: pytest
 
 def option_hint(*dests: str) -> str:
     """`--cf-failed-job (or JOBCONTRACT_CF_FAILED_JOB)` for the options named by their dest."""
-    from suites.options import option_named
+    from jobcontract.suites.options import option_named
 
     return " and ".join(option_named(dest).where for dest in dests)
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-import contracts
+from jobcontract import contracts
 
 WAIVED = "waived"
 
@@ -112,7 +112,7 @@ def settings_of(config: pytest.Config) -> GateSettings:
 
 @pytest.hookimpl(trylast=True)  # after suites/options.py has read the options
 def pytest_configure(config: pytest.Config) -> None:
-    from suites.options import option_value, usage_error
+    from jobcontract.suites.options import option_value, usage_error
 
     named = {
         api: str(option_value(config, f"{api}_url")) for api in contracts.APIS if option_value(config, f"{api}_url")
@@ -136,8 +136,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist starts its workers
 def pytest_sessionstart(session: pytest.Session) -> None:
-    from suites.options import option_value, usage_error
-    from suites.preflight import preflight
+    from jobcontract.suites.options import option_value, usage_error
+    from jobcontract.suites.preflight import preflight
 
     config = session.config
     if hasattr(config, "workerinput") or config.option.collectonly or not settings_of(config).named:
@@ -153,7 +153,7 @@ def requirement_of(item: pytest.Item) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    from suites.report import api_of
+    from jobcontract.suites.report import api_of
 
     settings = settings_of(config)
     keep, drop = [], []

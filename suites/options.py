@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 # the conformance report, the redaction of secrets from every report pytest writes, and the gate
-pytest_plugins = ["suites.report", "suites.gate"]
+pytest_plugins = ["jobcontract.suites.report", "jobcontract.suites.gate"]
 
 # Derandomized in CI so that a run is a function of the code alone; random locally to find more.
 settings.register_profile(
@@ -43,7 +43,7 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 class Option:
     name: str
     help: str
-    kind: str = "text"  # text | url | json | secret | flag | number | count | path
+    kind: str = "text"  # text | url | json | secret | flag | number | count | path | variant
     repeat: bool = False
     default: str | None = None
 
@@ -105,6 +105,15 @@ OPTIONS = (
         kind="count",
         default="20000",
     ),
+    # the embedded mocks' faulty variants (mocks/faulty/), to watch a suite fail; `a+b` combines them
+    *(
+        Option(
+            f"--{api}-mock-variant",
+            f"serve the faulty variant NAME of the embedded {api} mock (a+b combines)",
+            "variant",
+        )
+        for api in ("ogc", "cf", "clc", "importexport")
+    ),
 )
 FLAG_VALUES = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
@@ -117,10 +126,7 @@ def usage_error(message: str) -> NoReturn:
 
 
 def known_variables() -> set[str]:
-    from mocks import DIALECTS, MOTO_BACKENDS
-
-    variants = {f"JOBCONTRACT_{api.upper()}_MOCK_VARIANT" for api in (*DIALECTS, *MOTO_BACKENDS)}
-    return {option.env for option in OPTIONS} | variants
+    return {option.env for option in OPTIONS}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -181,6 +187,13 @@ def _check(option: Option, value: str) -> object:
         return number
     elif option.kind == "path" and not os.path.isfile(value):
         usage_error(f"{option.where} names {value!r}, which is not a file")
+    elif option.kind == "variant":
+        from jobcontract.mocks import variant_class
+
+        try:
+            variant_class(option.dest.removesuffix("_mock_variant"), value)
+        except ValueError as error:
+            usage_error(f"{option.where}: {error}")
     return value
 
 

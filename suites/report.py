@@ -28,8 +28,8 @@ from typing import Any
 import pytest
 import requests
 
-import contracts
-from mocks.redaction import Redactor
+from jobcontract import contracts
+from jobcontract.mocks.redaction import Redactor
 
 REQUIREMENT, REQUEST, API_PROPERTY = "requirement", "request", "api"
 BODY_EXCERPT = 300
@@ -63,7 +63,7 @@ class RedactingFilter(logging.Filter):
 def redactor_for(config: pytest.Config) -> Redactor:
     """The redactor of a run: every `kind="secret"` option's value and the AWS credentials in the
     environment, besides the patterns."""
-    from suites.options import OPTIONS, option_value
+    from jobcontract.suites.options import OPTIONS, option_value
 
     secrets = [str(option_value(config, option.dest) or "") for option in OPTIONS if option.kind == "secret"]
     secrets += [os.environ.get(name, "") for name in AWS_SECRET_VARIABLES]
@@ -171,7 +171,7 @@ def shorten(text: str, limit: int) -> str:
 def result_of(report: pytest.TestReport) -> Result | None:
     """The Result a report stands for, or None (not a suite test, or a phase that says nothing new). It reads
     the fields the plugin put on the report (the requirement marker, a violation's fields), never the text."""
-    from suites.common import NOT_APPLICABLE, NOT_VERIFIED
+    from jobcontract.suites.common import NOT_APPLICABLE, NOT_VERIFIED
 
     properties = dict(report.user_properties)
     api = str(properties.get(API_PROPERTY, "")) or api_of(report.nodeid)
@@ -433,7 +433,7 @@ RETRIED = "retried"
 
 
 def report_path(config: pytest.Config) -> Path | None:
-    from suites.options import option_value
+    from jobcontract.suites.options import option_value
 
     value = option_value(config, "conformance_report")
     return Path(str(value)) if value else None
@@ -460,8 +460,8 @@ class ConformanceReport:
         self.retried += int(dict(report.user_properties).get(RETRIED, 0) or 0) if report.when == "teardown" else 0
 
     def targets(self) -> dict[str, str]:
-        from mocks.pytest_plugin import mock_variant
-        from suites.options import option_value
+        from jobcontract.mocks.pytest_plugin import mock_variant
+        from jobcontract.suites.options import option_value
 
         targets = {}
         for api in contracts.APIS:
@@ -472,7 +472,7 @@ class ConformanceReport:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        from suites.gate import settings_of, stale_waivers, unused_waivers
+        from jobcontract.suites.gate import settings_of, stale_waivers, unused_waivers
 
         settings = settings_of(self.config)
         self.api_sections = sections(self.results, self.targets())
@@ -521,7 +521,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_REDACTOR] = redactor_for(config)
     path = report_path(config)
     if path is not None and path.suffix.lower() in (".html", ".htm"):
-        from suites.options import usage_error
+        from jobcontract.suites.options import usage_error
 
         usage_error(
             "--conformance-report (or JOBCONTRACT_CONFORMANCE_REPORT) names the Markdown report; the HTML one"
@@ -543,7 +543,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def _retried(config: pytest.Config) -> int:
-    from suites.common import _POLITENESS
+    from jobcontract.suites.common import _POLITENESS
 
     return config.stash[_POLITENESS].retried if _POLITENESS in config.stash else 0
 
@@ -555,8 +555,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    from suites.common import ContractViolation, summarize
-    from suites.gate import requirement_of, settings_of, waive
+    from jobcontract.suites.common import ContractViolation, summarize
+    from jobcontract.suites.gate import requirement_of, settings_of, waive
 
     report: pytest.TestReport = yield
     # on the item, so that the teardown report carries them to the JUnit file; on this report for ours

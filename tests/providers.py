@@ -15,9 +15,9 @@ import boto3
 import yaml
 from serving import Serving
 
-from mocks.cf import NO_READ_SCOPE_TOKEN, VALID_TOKEN
-from mocks.clc import DEFAULT_USER, OTHER_USER
-from mocks.control import Control
+from jobcontract.mocks.cf import NO_READ_SCOPE_TOKEN, VALID_TOKEN
+from jobcontract.mocks.clc import DEFAULT_USER, OTHER_USER
+from jobcontract.mocks.control import Control
 
 # the AWS documentation's example key pair: the served Import/Export mock takes any key
 AWS_KEY, AWS_SECRET = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

@@ -1,5 +1,5 @@
 """Running the project's own commands in child processes, as users do: a suite (`pytest suites/X`)
-and a served mock (`python -m mocks serve`)."""
+and a served mock (`jobcontract serve`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-# the first line `python -m mocks serve --api X` prints
+# the first line `jobcontract serve --api X` prints
 SERVING = re.compile(r"^(\w+) mock serving at (http://127\.0\.0\.1:\d+) \(control API: (\S+)\)$")
 
 
@@ -42,10 +42,10 @@ class Serving:
 
 @contextmanager
 def served(api: str, *args: str) -> Iterator[Serving]:
-    """`python -m mocks serve --api <api> --port 0 ARGS` in its own process: yields the base URL and
+    """`jobcontract serve --api <api> --port 0 ARGS` in its own process: yields the base URL and
     control API it prints, and checks that it stops cleanly on SIGTERM."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "mocks", "serve", "--api", api, "--port", "0", *args],
+        [sys.executable, "-m", "jobcontract.mocks", "serve", "--api", api, "--port", "0", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

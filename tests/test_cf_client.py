@@ -20,8 +20,16 @@ from cloudfoundry_client.client import CloudFoundryClient
 from cloudfoundry_client.errors import InvalidStatusCode
 from oauth2_client.credentials_manager import OAuthError
 
-from mocks import CONTROL_PREFIX, MockApp, MockServer, make_app
-from mocks.cf import NO_READ_SCOPE_TOKEN, PASSWORD, SEEDED_RECORDS, SPACE_GUID, TOKEN_LIFETIME, USERNAME, VALID_TOKEN
+from jobcontract.mocks import CONTROL_PREFIX, MockApp, MockServer, make_app
+from jobcontract.mocks.cf import (
+    NO_READ_SCOPE_TOKEN,
+    PASSWORD,
+    SEEDED_RECORDS,
+    SPACE_GUID,
+    TOKEN_LIFETIME,
+    USERNAME,
+    VALID_TOKEN,
+)
 
 JOB_ERROR = {"code": 290006, "title": "CF-JobTimeout", "detail": "The job execution has timed out."}
 

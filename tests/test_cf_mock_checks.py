@@ -16,12 +16,12 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import contracts
-from mocks import Engine, MockApp, MockServer
-from mocks.cf import VALID_TOKEN
-from mocks.faulty.cf import Wrapped502
-from suites.cf import rules
-from suites.common import ContractViolation, check_response, lifecycle_scripts
+from jobcontract import contracts
+from jobcontract.mocks import Engine, MockApp, MockServer
+from jobcontract.mocks.cf import VALID_TOKEN
+from jobcontract.mocks.faulty.cf import Wrapped502
+from jobcontract.suites.cf import rules
+from jobcontract.suites.common import ContractViolation, check_response, lifecycle_scripts
 
 CONTRACT = contracts.load("cf")
 AUTH = {"Authorization": f"Bearer {VALID_TOKEN}"}

@@ -1,4 +1,4 @@
-"""The Cloud Foundry suite against a server that is not embedded: `python -m mocks serve --api cf` in its own
+"""The Cloud Foundry suite against a server that is not embedded: `jobcontract serve --api cf` in its own
 process, treated as a provider's staging server (`--cf-url`). With URL and token only, at least 70% of the
 provider checks run and every other one is *not verified*, naming the option that would verify it; with every
 option (jobs provisioned over the control API, as a provider names its own), nothing is skipped; a served
@@ -13,7 +13,7 @@ import pytest
 from providers import counts, credentials, every_option, skips
 from serving import Serving, run_suite, served
 
-from mocks.faulty.cf import EXPECTED
+from jobcontract.mocks.faulty.cf import EXPECTED
 
 pytestmark = pytest.mark.slow
 

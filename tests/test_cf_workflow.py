@@ -1,4 +1,4 @@
-"""cloudfoundry-client's whole workflow against `python -m mocks serve --api cf` (real HTTP, another process):
+"""cloudfoundry-client's whole workflow against `jobcontract serve --api cf` (real HTTP, another process):
 discover, log in, list and read an app, delete it and wait for the job (the clock advanced over the control
 API instead of sleeping), then the app is gone; and a crawler that walks every link the mock hands out."""
 
@@ -14,7 +14,7 @@ import requests
 from cloudfoundry_client.client import CloudFoundryClient
 from cloudfoundry_client.errors import InvalidStatusCode
 
-from mocks.cf import PASSWORD, SEEDED_RECORDS, USERNAME, VALID_TOKEN
+from jobcontract.mocks.cf import PASSWORD, SEEDED_RECORDS, USERNAME, VALID_TOKEN
 from tests.serving import Serving, behind_public_url, crawl, served
 
 AUTH = {"Authorization": f"Bearer {VALID_TOKEN}"}

@@ -17,8 +17,8 @@ import clc
 import pytest
 import requests
 
-from mocks import CONTROL_PREFIX, MockApp, MockServer, ScriptError, make_app
-from mocks.clc import BAD_CREDENTIALS, DEFAULT_USER, TOKEN_LIFETIME, ClcDialect
+from jobcontract.mocks import CONTROL_PREFIX, MockApp, MockServer, ScriptError, make_app
+from jobcontract.mocks.clc import BAD_CREDENTIALS, DEFAULT_USER, TOKEN_LIFETIME, ClcDialect
 
 IN_PROCESS_URL = "http://clc.jobcontract.invalid"
 SERVER = "WA1ALIASWB01"  # clc-sdk's Requests treats a name of 8 characters or fewer as a new build

@@ -16,12 +16,12 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mocks import MockApp, MockServer, ScriptError
-from mocks.clc import DEFAULT_USER, OTHER_USER, TOKEN_LIFETIME, Account, ClcDialect
-from mocks.engine import Engine
-from mocks.faulty.clc import ResumedWithoutPause, TokensNeverExpire
-from suites.clc.provider import TERMINAL, WIRE_STATES, end_broken, order_broken, status_path
-from suites.common import check_response, documented_responses
+from jobcontract.mocks import MockApp, MockServer, ScriptError
+from jobcontract.mocks.clc import DEFAULT_USER, OTHER_USER, TOKEN_LIFETIME, Account, ClcDialect
+from jobcontract.mocks.engine import Engine
+from jobcontract.mocks.faulty.clc import ResumedWithoutPause, TokensNeverExpire
+from jobcontract.suites.clc.provider import TERMINAL, WIRE_STATES, end_broken, order_broken, status_path
+from jobcontract.suites.common import check_response, documented_responses
 
 
 class Client:

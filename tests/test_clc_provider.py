@@ -9,7 +9,7 @@ import pytest
 from providers import counts, credentials, every_option, skips
 from serving import run_suite, served
 
-from mocks.faulty.clc import EXPECTED
+from jobcontract.mocks.faulty.clc import EXPECTED
 
 pytestmark = pytest.mark.slow
 

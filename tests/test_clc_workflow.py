@@ -1,4 +1,4 @@
-"""clc-sdk's whole workflow against `python -m mocks serve --api clc` (real HTTP, another process): log in,
+"""clc-sdk's whole workflow against `jobcontract serve --api clc` (real HTTP, another process): log in,
 read a server, power it off and wait to success, then a power-off scripted over HTTP to fail; and a crawler
 that walks every link the mock hands out."""
 
@@ -12,7 +12,7 @@ import clc
 import pytest
 import requests
 
-from mocks.clc import DEFAULT_USER, SERVERS
+from jobcontract.mocks.clc import DEFAULT_USER, SERVERS
 from tests.serving import Serving, behind_public_url, crawl, hrefs, served
 
 SERVER = SERVERS[DEFAULT_USER.alias][0]

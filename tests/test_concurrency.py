@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from mocks import MockServer
+from jobcontract.mocks import MockServer
 
 pytestmark = pytest.mark.slow  # about 15 s on two cores: 12,800 polls through werkzeug's threaded server
 

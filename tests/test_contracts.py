@@ -13,8 +13,8 @@ import schemathesis
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 
-import contracts
-from contracts import APIS, EXTENSION_OF_KIND, Contract, Fixture, media_kind
+from jobcontract import contracts
+from jobcontract.contracts import APIS, EXTENSION_OF_KIND, Contract, Fixture, media_kind
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 ALL_FIXTURES = [fixture for api in APIS for fixture in contracts.fixtures(api)]

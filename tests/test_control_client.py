@@ -10,7 +10,7 @@ import pytest
 import requests
 from serving import Serving, served
 
-from mocks.control import Control, ControlError
+from jobcontract.mocks.control import Control, ControlError
 
 # per API: a script, the URL path of a job's poll, and headers a poll needs
 POLLS = {

@@ -15,8 +15,8 @@ import pytest
 import requests
 from serving import ROOT, Serving, served
 
-from mocks import CONTROL_PREFIX, MockServer, make_app
-from mocks.control import TOKEN_VARIABLE, Control, ControlError
+from jobcontract.mocks import CONTROL_PREFIX, MockServer, make_app
+from jobcontract.mocks.control import TOKEN_VARIABLE, Control, ControlError
 
 TOKEN = "s3cret-control-token"
 JOB = b'{"script": ["running"]}'
@@ -180,7 +180,7 @@ NOT_HERE = "192.0.2.1"  # TEST-NET-1 (RFC 5737): not loopback, and no address of
 def serve(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if k != TOKEN_VARIABLE} | (env or {})
     return subprocess.run(
-        [sys.executable, "-m", "mocks", "serve", "--api", "ogc", "--port", "0", *args],
+        [sys.executable, "-m", "jobcontract.mocks", "serve", "--api", "ogc", "--port", "0", *args],
         cwd=ROOT,
         env=environment,
         capture_output=True,

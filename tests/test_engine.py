@@ -19,7 +19,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from mocks.engine import Clock, Engine, Fault, Observation, ScriptError, Step, parse_fault, parse_step
+from jobcontract.mocks.engine import Clock, Engine, Fault, Observation, ScriptError, Step, parse_fault, parse_step
 
 # A small vocabulary with a rank order: a script never steps down in rank, a dismissal is the top.
 RANK = {"queued": 0, "running": 1, "done": 2, "failed": 2, "dismissed": 3}

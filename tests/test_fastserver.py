@@ -19,8 +19,8 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mocks import CONTROL_PREFIX, Clock, fastserver, make_app
-from mocks.fastserver import FastServer
+from jobcontract.mocks import CONTROL_PREFIX, Clock, fastserver, make_app
+from jobcontract.mocks.fastserver import FastServer
 
 
 @pytest.fixture(params=["uvloop", "asyncio"])

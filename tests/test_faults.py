@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 import requests
 
-from mocks import DIALECTS, MockServer, make_app
-from mocks.cf import VALID_TOKEN
-from mocks.clc import DEFAULT_USER
-from mocks.fastserver import FastServer
-from suites.common import check_response
+from jobcontract.mocks import DIALECTS, MockServer, make_app
+from jobcontract.mocks.cf import VALID_TOKEN
+from jobcontract.mocks.clc import DEFAULT_USER
+from jobcontract.mocks.fastserver import FastServer
+from jobcontract.suites.common import check_response
 
 Served = MockServer | FastServer  # the same `app` and `url`
 POLL_OPERATION = {"ogc": "getStatus", "cf": "getJob", "clc": "getStatus"}

@@ -17,10 +17,10 @@ import pytest
 from providers import AWS_ENV, counts, every_option, serve_args
 from serving import Serving, run_suite, served
 
-import contracts
-from mocks.redaction import REDACTED, Redactor
-from suites.common import ContractViolation
-from suites.report import Requirement, Result, result_of, scrub_report, write_report
+from jobcontract import contracts
+from jobcontract.mocks.redaction import REDACTED, Redactor
+from jobcontract.suites.common import ContractViolation
+from jobcontract.suites.report import Requirement, Result, result_of, scrub_report, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 FAULTY_CF = "unknown-job-is-not-found-10000"  # the CF mock that fails checks made with the bearer token

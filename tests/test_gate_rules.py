@@ -14,7 +14,7 @@ import pytest
 from providers import credentials
 from serving import ROOT, Serving, run_suite, served
 
-from suites.gate import WaiverError, load_waivers, matches
+from jobcontract.suites.gate import WaiverError, load_waivers, matches
 
 pytestmark = pytest.mark.slow
 CF_TOKEN = "jobcontract-cf-token"

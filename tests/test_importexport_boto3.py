@@ -20,7 +20,7 @@ from moto import mock_aws
 from moto.moto_server import werkzeug_app
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from mocks import ScriptError, importexport
+from jobcontract.mocks import ScriptError, importexport
 
 KEY, OTHER_KEY, SECRET = "AKIAIOSFODNN7EXAMPLE", "AKIAI44QH8DHBEXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 MANIFEST = "manifestVersion:2.0\ngenerator:jobcontract\nbucket:my-bucket\ndeviceId:49382\nlogPrefix:logs/\n"

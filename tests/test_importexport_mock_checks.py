@@ -14,11 +14,11 @@ from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import contracts
-from mocks import importexport as importexport_mock
-from mocks.importexport import ImportExportServer
-from suites.common import check_response
-from suites.importexport.provider import (
+from jobcontract import contracts
+from jobcontract.mocks import importexport as importexport_mock
+from jobcontract.mocks.importexport import ImportExportServer
+from jobcontract.suites.common import check_response
+from jobcontract.suites.importexport.provider import (
     API_VERSION,
     EXPIRES_AFTER,
     IMPORT_MANIFEST,
@@ -26,9 +26,9 @@ from suites.importexport.provider import (
     SigV4,
     Unsigned,
 )
-from suites.importexport.rules import FINAL_CODES, Answer, check_lifecycle, decode, poll, read_status
-from suites.importexport.test_errors import check_error
-from suites.importexport.test_lifecycle import check_pages, list_all
+from jobcontract.suites.importexport.rules import FINAL_CODES, Answer, check_lifecycle, decode, poll, read_status
+from jobcontract.suites.importexport.test_errors import check_error
+from jobcontract.suites.importexport.test_lifecycle import check_pages, list_all
 
 CONTRACT = contracts.load("importexport")
 STATUS = CONTRACT.response("GetStatus", 200)
@@ -244,9 +244,9 @@ def test_a_finished_job_cannot_be_canceled(importexport: ImportExportTarget) -> 
 def test_the_cancel_does_not_cancel_variant_is_caught_by_the_canceled_job_check(server: ImportExportServer) -> None:
     """The provider check of a canceled job (suites/importexport/test_lifecycle.py) fails on the variant whose
     CancelJob says Success and lets the job go on: shown here on a job canceled over the wire."""
-    from mocks.faulty.importexport import CancelDoesNotCancel
-    from suites.common import ContractViolation
-    from suites.importexport.test_lifecycle import check_stays
+    from jobcontract.mocks.faulty.importexport import CancelDoesNotCancel
+    from jobcontract.suites.common import ContractViolation
+    from jobcontract.suites.importexport.test_lifecycle import check_stays
 
     target = ImportExportTarget("importexport", server.url, moto=server)
     target.session.auth = SigV4(target.credentials)

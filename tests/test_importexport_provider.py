@@ -1,4 +1,4 @@
-"""The Import/Export suite as a provider meets it: against `python -m mocks serve --api importexport`, a
+"""The Import/Export suite as a provider meets it: against `jobcontract serve --api importexport`, a
 moto server in another process treated as a real endpoint (`--importexport-url`, any AWS key). Its account
 is set up as a provider's is, without the mock's control API: jobs in the states a provider's account holds
 are seeded with `--scenario`, and a canceled job is created and canceled over the wire with boto3.

@@ -1,4 +1,4 @@
-"""The Import/Export mock as a client developer meets it: `python -m mocks serve --api importexport` in its
+"""The Import/Export mock as a client developer meets it: `jobcontract serve --api importexport` in its
 own process, boto3 walking the whole job workflow against it over real sockets (create, poll to the end
 with the clock advanced over the control API, cancel another job, list, shipping label, the documents
 fetched), the HTTP control API under `/__jobcontract` with its errors (the formats of `mocks/control.py`), and
@@ -19,8 +19,8 @@ from botocore.config import Config
 from botocore.exceptions import ConnectionClosedError
 from serving import Serving, served
 
-from suites.common import check_response
-from suites.importexport.provider import EMBEDDED_CREDENTIALS, SigV4
+from jobcontract.suites.common import check_response
+from jobcontract.suites.importexport.provider import EMBEDDED_CREDENTIALS, SigV4
 
 KEY, SECRET = EMBEDDED_CREDENTIALS.access_key, EMBEDDED_CREDENTIALS.secret_key
 MANIFEST = "manifestVersion:2.0\ngenerator:jobcontract\nbucket:my-bucket\ndeviceId:49382\n"

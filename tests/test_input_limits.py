@@ -16,10 +16,10 @@ import requests
 import yaml
 from serving import served
 
-from mocks import CONTROL_PREFIX, Clock, Engine, MockApp, MockServer, dialect
-from mocks.engine import MAX_SECONDS, Limits
-from mocks.workbench import ScenarioError, load_scenario, seed_app
-from suites.common import check_response
+from jobcontract.mocks import CONTROL_PREFIX, Clock, Engine, MockApp, MockServer, dialect
+from jobcontract.mocks.engine import MAX_SECONDS, Limits
+from jobcontract.mocks.workbench import ScenarioError, load_scenario, seed_app
+from jobcontract.suites.common import check_response
 
 CENTURY = 100 * 366 * 86400
 DEEP = b"[" * 100_000 + b"]" * 100_000
@@ -160,7 +160,7 @@ def test_processes_declared_by_dismissed_jobs_count_against_the_job_cap(server: 
 
 
 def test_cf_keeps_only_the_newest_minted_tokens(server: MockServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("mocks.cf.TOKEN_LIMIT", 2)
+    monkeypatch.setattr("jobcontract.mocks.cf.TOKEN_LIMIT", 2)
     serve_app(server, "cf")
     password = {"grant_type": "password", "username": "admin", "password": "admin"}
     minted = [

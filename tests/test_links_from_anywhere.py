@@ -12,7 +12,7 @@ import pytest
 import requests
 from serving import ROOT, Serving, served
 
-from mocks.links import request_base_url
+from jobcontract.mocks.links import request_base_url
 
 EXECUTE = {"inputs": {"message": "hello"}}
 
@@ -90,7 +90,11 @@ def test_a_public_url_is_the_base_of_every_link() -> None:
 )
 def test_a_bad_public_url_is_refused(args: list[str], message: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "mocks", "serve", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "jobcontract.mocks", "serve", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2 and message in result.stderr, result.stderr
 

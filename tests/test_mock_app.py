@@ -1,6 +1,6 @@
 """The mock application around the engine: its HTTP control API mirrors the Python one and answers
 every malformed request with a JSON error, its journal is safe to show, its faults behave over HTTP
-and in-process alike, its `Prefer` selector reaches every documented answer, and `python -m mocks
+and in-process alike, its `Prefer` selector reaches every documented answer, and `jobcontract
 serve` starts and stops cleanly. Only the OGC dialect is used: it is the one every checkout has."""
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ import requests
 from serving import ROOT, SERVING
 from werkzeug.wrappers import Request, Response
 
-import contracts
-from mocks import CONTROL_PREFIX, Clock, Engine, MockApp, MockServer, make_app
-from mocks.answer import Answer
-from mocks.control import observation_json
-from mocks.redaction import REDACTED
-from suites.common import check_response
+from jobcontract import contracts
+from jobcontract.mocks import CONTROL_PREFIX, Clock, Engine, MockApp, MockServer, make_app
+from jobcontract.mocks.answer import Answer
+from jobcontract.mocks.control import observation_json
+from jobcontract.mocks.redaction import REDACTED
+from jobcontract.suites.common import check_response
 
 IN_PROCESS = "http://ogc.jobcontract.invalid"
 START = datetime(2024, 5, 4, 10, 13, tzinfo=UTC)
@@ -451,10 +451,10 @@ def test_an_exception_in_a_handler_answers_the_documented_500_marked_unscripted(
     assert served.app.journal()[-1]["unscripted"] is False
 
 
-# -- python -m mocks serve ----------------------------------------------------------------------------------
+# -- jobcontract serve ----------------------------------------------------------------------------------
 def serve(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "mocks", "serve", *args],
+        [sys.executable, "-m", "jobcontract.mocks", "serve", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -502,7 +502,11 @@ def test_serve_prints_its_url_serves_and_exits_cleanly(stop: signal.Signals) -> 
 )
 def test_serve_rejects_a_bad_api_or_variant_clearly(args: list[str], says: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "mocks", "serve", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "jobcontract.mocks", "serve", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0
     assert says in result.stderr and "Traceback" not in result.stderr, result.stderr
@@ -516,7 +520,7 @@ def test_serve_on_a_port_in_use_says_so_without_a_traceback() -> None:
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "mocks", "serve", "--api", "ogc", "--port", str(port)],
+            [sys.executable, "-m", "jobcontract.mocks", "serve", "--api", "ogc", "--port", str(port)],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -534,7 +538,7 @@ def test_an_endpoint_added_in_a_dialect_alone_gets_links_faults_validation_and_t
     request's own `Prefer: drop`, journals it, and still answers 405 and 404 the API's way around it."""
     from werkzeug.routing import Rule
 
-    from mocks.ogc import OgcDialect
+    from jobcontract.mocks.ogc import OgcDialect
 
     class WithProgress(OgcDialect):
         rules = (*OgcDialect.rules, Rule("/jobs/<path:jobId>/progress", endpoint="getProgress", methods=["GET"]))

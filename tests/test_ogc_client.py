@@ -2,7 +2,7 @@
 workflow: landing page, conformance, processes and a description, execute synchronously (200 and the
 results) and asynchronously (201 and a job), status polls to the end, the results, the job list, dismiss;
 and the failing process's job to its exception. Against the pytest fixture (clock moved in Python) and
-against `python -m mocks serve` (clock moved over the HTTP control API). The client is built on urllib3,
+against `jobcontract serve` (clock moved over the HTTP control API). The client is built on urllib3,
 so there is no in-process (`responses`) run for it; OWSLib has one (tests/test_ogc_owslib.py).
 
 The client's `Execute` model rejects a plain string input (its oneOf of InlineOrRefData matches none), so
@@ -22,7 +22,7 @@ from ogc_api_processes_client.models.status_code import StatusCode
 from ogc_api_processes_client.models.status_info import StatusInfo
 from serving import served
 
-from mocks import MockServer
+from jobcontract.mocks import MockServer
 
 OGC_REL = "http://www.opengis.net/def/rel/ogc/1.0"
 INPUTS = {"message": ["hello"]}

@@ -1,4 +1,4 @@
-"""A crawler walks a served OGC mock (`python -m mocks serve`) through a whole lifecycle and follows every
+"""A crawler walks a served OGC mock (`jobcontract serve`) through a whole lifecycle and follows every
 href and Location it meets, in JSON bodies, HTML pages and headers: no link answers 404 or 405. It starts at
 the landing page (and a one-job page of /jobs, to walk the `next` links), executes what the `execute` links
 offer, and crawls again as the jobs move on (accepted, then ended, over the HTTP control API's clock), and

@@ -11,10 +11,10 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mocks import MockServer
-from suites.common import check_response, documented_responses, lifecycle_scripts
-from suites.ogc import rules
-from suites.ogc.jobs import Poll, job_path
+from jobcontract.mocks import MockServer
+from jobcontract.suites.common import check_response, documented_responses, lifecycle_scripts
+from jobcontract.suites.ogc import rules
+from jobcontract.suites.ogc.jobs import Poll, job_path
 
 STATES = ("accepted", "running", "successful", "failed", "dismissed")
 JSON = {"Accept": "application/json"}

@@ -1,5 +1,5 @@
 """OWSLib (`owslib.ogcapi.processes.Processes`, the OGC API client of the Python geospatial stack) against the
-OGC mock, in-process (`MockApp.intercept`, OWSLib is built on requests) and against `python -m mocks serve`:
+OGC mock, in-process (`MockApp.intercept`, OWSLib is built on requests) and against `jobcontract serve`:
 the landing page, `api()` through its `service-desc` link, conformance, `processes()`, `process("echo")`,
 `execute` synchronously (OWSLib sends `Prefer: respond-sync`: 200 and the results) and asynchronously
 (201, the job's statusInfo, `Location` in `response_headers`). OWSLib has no job-status, results or dismiss
@@ -15,8 +15,8 @@ import requests
 from owslib.ogcapi.processes import Processes
 from serving import served
 
-import contracts
-from mocks import MockServer, make_app
+from jobcontract import contracts
+from jobcontract.mocks import MockServer, make_app
 
 OGC_REL = "http://www.opengis.net/def/rel/ogc/1.0"
 IN_PROCESS = "http://ogc.jobcontract.invalid"

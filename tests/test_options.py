@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from suites.options import OPTIONS
+from jobcontract.suites.options import OPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 # A cheap, real test to collect, so that each run below only shows how options are read.
@@ -51,7 +51,7 @@ def test_the_installed_suites_take_their_options_from_any_folder(tmp_path: Path)
                 "-m",
                 "pytest",
                 "--pyargs",
-                "suites.ogc",
+                "jobcontract.suites.ogc",
                 "--collect-only",
                 "-q",
                 "-p",

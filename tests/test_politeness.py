@@ -9,7 +9,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Response
 
-from suites.common import MAX_RETRIES, Politeness, PoliteSession, retry_after
+from jobcontract.suites.common import MAX_RETRIES, Politeness, PoliteSession, retry_after
 
 
 def _answers(httpserver: HTTPServer, *answers: tuple[int, dict[str, str]]) -> None:

@@ -46,7 +46,7 @@ def shown_in(expected: str, output: str) -> bool:
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the README's example calls curl, which is not installed")
 def test_the_readme_gate_example_runs_as_written() -> None:
     steps = example()
-    assert [command.split()[0] for command, _ in steps] == ["python", "curl", "curl", "python", "echo"], steps
+    assert [command.split()[0] for command, _ in steps] == ["jobcontract", "curl", "curl", "python", "echo"], steps
     env = {k: v for k, v in os.environ.items() if not k.startswith("JOBCONTRACT_")}
     made = not (ROOT / "gate").exists()
     background: list[subprocess.Popen[str]] = []

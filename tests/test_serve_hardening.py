@@ -1,4 +1,4 @@
-"""A mock safe to leave running (issue 14), at the transport: `python -m mocks serve`'s servers (FastServer, and
+"""A mock safe to leave running (issue 14), at the transport: `jobcontract serve`'s servers (FastServer, and
 moto's server for Import/Export) against clients that do not play fair, over real loopback sockets. The limits are
 made small through the servers' constructors, so that each case takes a handful of sockets rather than thousands:
 a client that reads none of its answers stops being read, and is disconnected in the end; a connection over the
@@ -29,12 +29,12 @@ import requests
 from serving import ROOT, SERVING
 from test_fastserver import exchange, statuses
 
-from mocks import Clock, fastserver, make_app
-from mocks.__main__ import main
-from mocks.control import Control
-from mocks.fastserver import FastServer, Timeouts
-from mocks.importexport import ImportExportServer
-from mocks.redaction import redact_query
+from jobcontract.mocks import Clock, fastserver, make_app
+from jobcontract.mocks.__main__ import main
+from jobcontract.mocks.control import Control
+from jobcontract.mocks.fastserver import FastServer, Timeouts
+from jobcontract.mocks.importexport import ImportExportServer
+from jobcontract.mocks.redaction import redact_query
 
 # an echo job's results are its inputs: an answer of this many bytes, a client pipelining requests for it
 BIG = 30_000
@@ -233,10 +233,10 @@ def test_stop_lets_answers_in_flight_finish_within_the_drain(
 
 @contextmanager
 def serve_process(tmp_path: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
-    """`python -m mocks serve --api ogc ARGS` with its stderr in a file: the process, its URL and control API."""
+    """`jobcontract serve --api ogc ARGS` with its stderr in a file: the process, its URL and control API."""
     with (tmp_path / "stderr").open("w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mocks", "serve", "--api", "ogc", "--port", "0", *args],
+            [sys.executable, "-m", "jobcontract.mocks", "serve", "--api", "ogc", "--port", "0", *args],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=stderr,

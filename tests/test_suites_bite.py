@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from serving import run_suite
 
-import mocks
+from jobcontract import mocks
 
 # api -> {variant: expected failure}, for every API that ships faulty variants
 EXPECTED = {
-    api: {name: reason for name, (_, reason) in import_module(module).EXPECTED.items()}
+    api: {name: reason for name, (_, reason) in import_module(module, mocks.__name__).EXPECTED.items()}
     for api, module in mocks.FAULTY.items()
 }
 VARIANTS = [(api, variant) for api, expected in EXPECTED.items() for variant in sorted(expected)]

@@ -1,4 +1,4 @@
-"""The offline workbench: `python -m mocks serve --api all` serves the four mocks, seeded from the
+"""The offline workbench: `jobcontract serve --api all` serves the four mocks, seeded from the
 example scenarios in fixtures/scenarios/, which then answer as scripted over real HTTP; bad scenarios
 are refused naming the API, job and field; the servers stop cleanly and free their ports."""
 
@@ -23,12 +23,18 @@ from jsonschema import Draft202012Validator
 from moto import mock_aws
 from serving import SERVING
 
-import contracts
-import mocks
-from mocks import importexport
-from mocks.cf import VALID_TOKEN
-from mocks.workbench import SCHEMA_PATH, ScenarioError, load_scenario, parse_scenario, seed_app, seed_importexport
-from suites.common import check_response
+from jobcontract import contracts, mocks
+from jobcontract.mocks import importexport
+from jobcontract.mocks.cf import VALID_TOKEN
+from jobcontract.mocks.workbench import (
+    SCHEMA_PATH,
+    ScenarioError,
+    load_scenario,
+    parse_scenario,
+    seed_app,
+    seed_importexport,
+)
+from jobcontract.suites.common import check_response
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "fixtures" / "scenarios").glob("*.yaml"))
@@ -36,11 +42,11 @@ KEY, SECRET = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 
 class Served:
-    """A `python -m mocks serve` process and what it printed."""
+    """A `jobcontract serve` process and what it printed."""
 
     def __init__(self, *args: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "mocks", "serve", *args],
+            [sys.executable, "-m", "jobcontract.mocks", "serve", *args],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -336,7 +342,7 @@ def test_serve_refuses_a_bad_scenario_before_listening(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"ogc": {"jobs": [{"id": "j", "script": ["accepted", "done"]}]}}))
     result = subprocess.run(
-        [sys.executable, "-m", "mocks", "serve", "--api", "all", "--scenario", str(bad)],
+        [sys.executable, "-m", "jobcontract.mocks", "serve", "--api", "all", "--scenario", str(bad)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -358,7 +364,11 @@ def test_serve_refuses_a_bad_scenario_before_listening(tmp_path: Path) -> None:
 )
 def test_serve_refuses_bad_port_options(args: list[str], message: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "mocks", "serve", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "jobcontract.mocks", "serve", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2 and message in result.stderr
 
@@ -384,7 +394,7 @@ def test_serve_all_on_a_busy_port_says_which_and_exits_1() -> None:
         busy.listen()
         port = busy.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "mocks", "serve", "--api", "all", "--ports", f"cf={port}"],
+            [sys.executable, "-m", "jobcontract.mocks", "serve", "--api", "all", "--ports", f"cf={port}"],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -396,7 +406,16 @@ def test_serve_all_on_a_busy_port_says_which_and_exits_1() -> None:
 
 def test_a_single_mock_plays_its_part_of_a_scenario() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "mocks", "serve", "--api", "cf", "--scenario", str(ROOT / "fixtures/scenarios/cf.yaml")],
+        [
+            sys.executable,
+            "-m",
+            "jobcontract.mocks",
+            "serve",
+            "--api",
+            "cf",
+            "--scenario",
+            str(ROOT / "fixtures/scenarios/cf.yaml"),
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

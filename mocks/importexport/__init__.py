@@ -2,7 +2,7 @@
 (models, responses, urls, exceptions): CreateJob, GetStatus, CancelJob, UpdateJob, ListJobs and
 GetShippingLabel, with job progress on the shared lifecycle engine (see models.py).
 
-    from mocks import importexport
+    from jobcontract.mocks import importexport
     importexport.register()              # once, before mock_aws() starts or a moto server answers
     with mock_aws():
         client = boto3.client("importexport", region_name="us-east-1")
@@ -10,7 +10,7 @@ GetShippingLabel, with job progress on the shared lifecycle engine (see models.p
         importexport.advance(86400)      # a day passes for the default account's jobs
         client.get_status(JobId=job_id)  # the device is AtAWS now
 
-or point `endpoint_url` at moto's server (`ImportExportServer`, `python -m mocks serve --api importexport`,
+or point `endpoint_url` at moto's server (`ImportExportServer`, `jobcontract serve --api importexport`,
 or moto's stock `ThreadedMotoServer`). The Python control: `backend(account)` gives an account's backend,
 whose `create_job(..., script=...)` scripts a job's life (a name in `SCRIPTS` or steps
 `"<LocationCode>/<ProgressCode>"`) and `faults=...` its GetStatus faults, `inject_fault` adds one (a delay,
@@ -90,7 +90,7 @@ def advance(seconds: float, account_id: str = DEFAULT_ACCOUNT_ID) -> float:
 
 
 def serve(host: str = "127.0.0.1", port: int = 0, variant: str | None = None) -> ImportExportServer:
-    """The (unstarted) server of `python -m mocks serve --api importexport`: moto's server with this
+    """The (unstarted) server of `jobcontract serve --api importexport`: moto's server with this
     backend, jobs aging in real time, optionally answering as the faulty `variant`."""
     from .. import variant_class
     from . import models

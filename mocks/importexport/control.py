@@ -10,7 +10,7 @@ journal, and clocks start again. Creating a job answers `{"id", "url"}`, the url
 
 moto routes these requests here (urls.py), on its server and in-process (`mock_aws`) alike. The guards are
 the other mocks' (`ControlPolicy`: JSON only, no cross-site request, the token or the Host), one policy for the
-process as moto's backends are: `set_policy` sets it (`python -m mocks serve` does, from its flags). A job
+process as moto's backends are: `set_policy` sets it (`jobcontract serve` does, from its flags). A job
 over the mock's limits is refused as on the other mocks (409 too many jobs, 400 a manifest too big); through
 CreateJob it is AWS's 503 `ServiceUnavailable` (models.py).
 """
@@ -49,7 +49,7 @@ _policy = ControlPolicy()
 
 
 def set_policy(policy: ControlPolicy) -> None:
-    """Guard the control API with `policy` from now on (`python -m mocks serve` sets its flags' policy)."""
+    """Guard the control API with `policy` from now on (`jobcontract serve` sets its flags' policy)."""
     global _policy
     _policy = policy
 

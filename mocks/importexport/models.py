@@ -21,7 +21,7 @@ CancelJob; from then on it is "no longer valid" / "expired out of the system" an
 `CanceledJobIdException` / `ExpiredJobIdException`.
 
 The engine's clock is frozen (tests advance it: `backend.advance(3600)`), unless `REAL_TIME` is set
-before the backend is created (`python -m mocks serve` does, so served jobs age in real time).
+before the backend is created (`jobcontract serve` does, so served jobs age in real time).
 
 Documents: a job's `ArtifactList` and GetShippingLabel's `ShippingLabelURL` are paths on the mock itself
 (`documents.py`); the wire side makes them absolute from the request's host, so a client can fetch them.
@@ -75,7 +75,7 @@ from .exceptions import (
     shown,
 )
 
-#: set before a backend is created to let its jobs age in real time (`python -m mocks serve`)
+#: set before a backend is created to let its jobs age in real time (`jobcontract serve`)
 REAL_TIME = False
 
 MINUTE, HOUR, DAY = 60, 3600, 86400

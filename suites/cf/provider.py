@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 import requests
 
-from mocks.cf import NO_READ_SCOPE_TOKEN, VALID_TOKEN
-from suites.cf.rules import History, Poll
-from suites.common import Target, not_verified, target
-from suites.options import option_value
+from jobcontract.mocks.cf import NO_READ_SCOPE_TOKEN, VALID_TOKEN
+from jobcontract.suites.cf.rules import History, Poll
+from jobcontract.suites.common import Target, not_verified, target
+from jobcontract.suites.options import option_value
 
 # Fixed, so that test ids are the same in every process (pytest-xdist); no server issues these.
 UNKNOWN_GUID = str(uuid.uuid5(uuid.NAMESPACE_URL, "https://jobcontract.invalid/cf/unknown-job"))

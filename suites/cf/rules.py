@@ -20,8 +20,8 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 
-import contracts
-from suites.common import require, violation
+from jobcontract import contracts
+from jobcontract.suites.common import require, violation
 
 DOC = contracts.load("cf").document_name
 

@@ -9,10 +9,10 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-import contracts
-from suites.cf import rules
-from suites.cf.provider import GivenJobs, Lives, get_job
-from suites.common import Target, call_and_validate, check_response, require
+from jobcontract import contracts
+from jobcontract.suites.cf import rules
+from jobcontract.suites.cf.provider import GivenJobs, Lives, get_job
+from jobcontract.suites.common import Target, call_and_validate, check_response, require
 
 # Loaded at import; the base URL (embedded mock or --cf-url) is given per call by the target.
 schema = schemathesis.openapi.from_path(contracts.load("cf").openapi_path)

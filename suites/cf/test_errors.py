@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 import requests
 
-import contracts
-from suites.cf.provider import UNKNOWN_GUID, get_job
-from suites.cf.rules import DOC
-from suites.common import Target, check_response, require, violation
+from jobcontract import contracts
+from jobcontract.suites.cf.provider import UNKNOWN_GUID, get_job
+from jobcontract.suites.cf.rules import DOC
+from jobcontract.suites.common import Target, check_response, require, violation
 
 CONTRACT = contracts.load("cf")
 ERRORS = f"{DOC} Errors (#errors)"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from suites.cf import rules
-from suites.cf.provider import JOB_OPTIONS, Lives
-from suites.common import not_verified
+from jobcontract.suites.cf import rules
+from jobcontract.suites.cf.provider import JOB_OPTIONS, Lives
+from jobcontract.suites.common import not_verified
 
 
 @pytest.mark.requirement("CF v3 API docs", "Get a job (#get-a-job), the job answered is the job asked for")

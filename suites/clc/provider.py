@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from mocks.clc import DEFAULT_USER, OTHER_USER
-from suites.common import Target, not_verified, target, violation
-from suites.options import option_value
+from jobcontract.mocks.clc import DEFAULT_USER, OTHER_USER
+from jobcontract.suites.common import Target, not_verified, target, violation
+from jobcontract.suites.options import option_value
 
 DOCUMENT = "CLC API v2"
 LOGIN = f"{DOCUMENT} Login, Response"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from suites.clc.provider import Login, another_alias, status_path
-from suites.common import Target, check_response, require
+from jobcontract.suites.clc.provider import Login, another_alias, status_path
+from jobcontract.suites.common import Target, check_response, require
 
 UNAUTHORIZED = "CLC API v2 Overview, HTTP code 401 UNAUTHORIZED"
 FORBIDDEN = "CLC API v2 Overview, HTTP code 403 FORBIDDEN"

@@ -9,9 +9,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
-import contracts
-from suites.clc.provider import Login
-from suites.common import Target, call_and_validate, require
+from jobcontract import contracts
+from jobcontract.suites.clc.provider import Login
+from jobcontract.suites.common import Target, call_and_validate, require
 
 # Login answers schema-valid but wrong credentials with its documented 400 (Authentication/login.md),
 # so for login a 400 is an acceptance of the data's shape, not a rejection of it.

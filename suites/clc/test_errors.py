@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from suites.clc.provider import Login, status_path
-from suites.common import Target, check_response, require
+from jobcontract.suites.clc.provider import Login, status_path
+from jobcontract.suites.common import Target, check_response, require
 
 NOT_FOUND = "CLC API v2 Overview, HTTP code 404 NOT FOUND"
 

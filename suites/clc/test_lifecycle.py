@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from suites.clc.provider import POLL_SECONDS, History, end_broken, order_broken
-from suites.common import Target, check_response, not_verified, require, violation
+from jobcontract.suites.clc.provider import POLL_SECONDS, History, end_broken, order_broken
+from jobcontract.suites.common import Target, check_response, not_verified, require, violation
 
 GET_STATUS = "CLC API v2 Get Status, Response (Entity Definition)"
 ORDER = "CLC API v2 Get Status (notStarted -> executing -> succeeded | failed)"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from suites.clc.provider import Credentials, log_in, login_response, status_path
-from suites.common import Target, check_response, require
+from jobcontract.suites.clc.provider import Credentials, log_in, login_response, status_path
+from jobcontract.suites.common import Target, check_response, require
 
 LOGIN = "CLC API v2 Login, Response"
 BAD_LOGIN = "CLC API v2 Login, invalid credentials (400)"

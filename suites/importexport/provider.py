@@ -33,12 +33,12 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import BotoCoreError, ClientError
 
-import mocks
-from mocks import importexport as importexport_mock
-from mocks.importexport import ImportExportBackend, ImportExportServer
-from mocks.pytest_plugin import mock_variant
-from suites.common import PoliteSession, Target, not_verified, politeness
-from suites.options import option_value
+from jobcontract import mocks
+from jobcontract.mocks import importexport as importexport_mock
+from jobcontract.mocks.importexport import ImportExportBackend, ImportExportServer
+from jobcontract.mocks.pytest_plugin import mock_variant
+from jobcontract.suites.common import PoliteSession, Target, not_verified, politeness
+from jobcontract.suites.options import option_value
 
 API_VERSION = "2010-06-01"
 SIGNING_NAME, SIGNING_REGION = "IngestionService", "us-east-1"

@@ -12,9 +12,9 @@ from typing import Any
 
 import requests
 
-import contracts
-from suites.common import check_response, violation
-from suites.importexport.provider import ImportExportTarget
+from jobcontract import contracts
+from jobcontract.suites.common import check_response, violation
+from jobcontract.suites.importexport.provider import ImportExportTarget
 
 CONTRACT = contracts.load("importexport")
 DOCUMENT = CONTRACT.document_name

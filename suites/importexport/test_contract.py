@@ -10,10 +10,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import contracts
-from suites.common import call_and_validate, check_response, require
-from suites.importexport.provider import ImportExportTarget
-from suites.importexport.rules import NO_LONGER_VALID, Answer, check_answer
+from jobcontract import contracts
+from jobcontract.suites.common import call_and_validate, check_response, require
+from jobcontract.suites.importexport.provider import ImportExportTarget
+from jobcontract.suites.importexport.rules import NO_LONGER_VALID, Answer, check_answer
 
 CONTRACT = contracts.load("importexport")
 STATUS = CONTRACT.response("GetStatus", 200)

@@ -16,10 +16,10 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import contracts
-from suites.common import check_response, require
-from suites.importexport.provider import API_VERSION, ImportExportTarget, Unsigned, sigv2_fields
-from suites.importexport.rules import Answer, check_answer
+from jobcontract import contracts
+from jobcontract.suites.common import check_response, require
+from jobcontract.suites.importexport.provider import API_VERSION, ImportExportTarget, Unsigned, sigv2_fields
+from jobcontract.suites.importexport.rules import Answer, check_answer
 
 CONTRACT = contracts.load("importexport")
 ERRORS = CONTRACT.response("GetStatus", 400)

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from suites.common import not_verified, violation
-from suites.importexport.provider import ImportExportTarget
-from suites.importexport.rules import (
+from jobcontract.suites.common import not_verified, violation
+from jobcontract.suites.importexport.provider import ImportExportTarget
+from jobcontract.suites.importexport.rules import (
     CANCEL,
     DOCUMENT,
     LIFECYCLE,

@@ -1,7 +1,7 @@
 """The ogc suite's fixtures, defined in `provider.py` (where the suite's tests and the project's tests import
 its helpers from: nothing imports a conftest, which pytest loads under a name of its own)."""
 
-from suites.ogc.provider import (  # noqa: F401 (fixtures pytest finds here)
+from jobcontract.suites.ogc.provider import (  # noqa: F401 (fixtures pytest finds here)
     conformance,
     executed_job,
     execution,

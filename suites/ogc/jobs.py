@@ -11,7 +11,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import requests
 
-from suites.common import Target, not_verified
+from jobcontract.suites.common import Target, not_verified
 
 TERMINAL = frozenset({"successful", "failed", "dismissed"})
 REPOLLS = 3  # answers after the first terminal one: the end must stay the end

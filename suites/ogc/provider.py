@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import requests
 
-from suites.common import Target, not_applicable, not_verified, target
-from suites.ogc.jobs import Execution, History, created_job, execute, job_path, json_object, watch
-from suites.options import option_value
+from jobcontract.suites.common import Target, not_applicable, not_verified, target
+from jobcontract.suites.ogc.jobs import Execution, History, created_job, execute, job_path, json_object, watch
+from jobcontract.suites.options import option_value
 
 CONFORMANCE_CLASSES = "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf"
 DISMISS_CLASS = f"{CONFORMANCE_CLASSES}/dismiss"

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import unquote, urljoin, urlsplit
 
-from suites.common import check_response, require, violation
-from suites.ogc.jobs import TERMINAL, Poll
+from jobcontract.suites.common import check_response, require, violation
+from jobcontract.suites.ogc.jobs import TERMINAL, Poll
 
 JOB_SUCCESS = "OGC 18-062r2 /req/core/job-success"
 STATE_ORDER = "OGC 18-062r2 statusCode.yaml (states only move forward)"

@@ -9,10 +9,10 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-import contracts
-from suites.common import Target, call_and_validate, check_response, require
-from suites.ogc.jobs import Execution, json_object
-from suites.ogc.provider import HTML_CLASS, JSON_CLASS, get_job, require_class
+from jobcontract import contracts
+from jobcontract.suites.common import Target, call_and_validate, check_response, require
+from jobcontract.suites.ogc.jobs import Execution, json_object
+from jobcontract.suites.ogc.provider import HTML_CLASS, JSON_CLASS, get_job, require_class
 
 # Loaded at import; the base URL (embedded mock or --ogc-url) is given per call by the target.
 schema = schemathesis.openapi.from_path(contracts.load("ogc").openapi_path)

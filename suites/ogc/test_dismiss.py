@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from suites.common import Target, check_response, not_verified, require
-from suites.ogc.jobs import History, created_job, job_path, json_object
-from suites.ogc.provider import process_and_inputs
+from jobcontract.suites.common import Target, check_response, not_verified, require
+from jobcontract.suites.ogc.jobs import History, created_job, job_path, json_object
+from jobcontract.suites.ogc.provider import process_and_inputs
 
 SUCCESS = "OGC 18-062r2 /req/dismiss/job-dismiss-success"
 AFTERWARDS = "OGC 18-062r2 clause 13 (dismiss: cancel the job and remove it from the jobs list)"

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from suites.common import Target, check_response, require
-from suites.ogc.jobs import job_path, json_object
-from suites.ogc.provider import DISMISS_CLASS, require_class
-from suites.options import option_value
+from jobcontract.suites.common import Target, check_response, require
+from jobcontract.suites.ogc.jobs import job_path, json_object
+from jobcontract.suites.ogc.provider import DISMISS_CLASS, require_class
+from jobcontract.suites.options import option_value
 
 NO_SUCH_JOB = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/no-such-job"
 REQUIREMENT = "OGC 18-062r2 /req/core/job-exception-no-such-job"

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from suites.common import require
-from suites.ogc import rules
-from suites.ogc.jobs import REPOLLS, History
+from jobcontract.suites.common import require
+from jobcontract.suites.ogc import rules
+from jobcontract.suites.ogc.jobs import REPOLLS, History
 
 FAILED = "OGC 18-062r2 statusCode.yaml (failed)"
 END_OPTIONS = ("ogc_process", "ogc_inputs")

@@ -11,9 +11,9 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from suites.common import Target, check_response, not_verified, require
-from suites.ogc.jobs import json_object
-from suites.ogc.links import (
+from jobcontract.suites.common import Target, check_response, not_verified, require
+from jobcontract.suites.ogc.jobs import json_object
+from jobcontract.suites.ogc.links import (
     API_DEFINITION_RELS,
     CONFORMANCE_RELS,
     PROCESSES_RELS,
@@ -22,8 +22,8 @@ from suites.ogc.links import (
     link_to,
     links_of,
 )
-from suites.ogc.provider import CORE_CLASS, HTML_CLASS, JOB_LIST_CLASS, JSON_CLASS, process_and_inputs
-from suites.options import option_value
+from jobcontract.suites.ogc.provider import CORE_CLASS, HTML_CLASS, JOB_LIST_CLASS, JSON_CLASS, process_and_inputs
+from jobcontract.suites.options import option_value
 
 LANDING = "OGC 18-062r2 /req/core/landingpage-success"
 API_DEFINITION = "OGC 18-062r2 /req/core/api-definition-success"

@@ -8,11 +8,11 @@ from __future__ import annotations
 import pytest
 import requests
 
-import contracts
-from suites.common import Target, check_response, not_verified, require
-from suites.ogc.jobs import History, created_job, job_path, json_object, poll
-from suites.ogc.links import absolute, accept_for, links_of
-from suites.ogc.provider import HTML_CLASS, process_and_inputs
+from jobcontract import contracts
+from jobcontract.suites.common import Target, check_response, not_verified, require
+from jobcontract.suites.ogc.jobs import History, created_job, job_path, json_object, poll
+from jobcontract.suites.ogc.links import absolute, accept_for, links_of
+from jobcontract.suites.ogc.provider import HTML_CLASS, process_and_inputs
 
 EXCEPTIONS = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0"
 NO_SUCH_JOB = f"{EXCEPTIONS}/no-such-job"
