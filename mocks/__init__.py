@@ -10,9 +10,12 @@ with app.intercept("http://ogc.test"):   # in-process for `requests`, no socket
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .app import MockApp, MockServer
+from .app import MockApp
+
+if TYPE_CHECKING:
+    from .server import MockServer
 from .control import CONTROL_PREFIX
 from .dialect import Dialect
 from .engine import Clock, Engine, Fault, Observation, ScriptError, Step
@@ -46,6 +49,14 @@ __all__ = [
     "variant_class",
     "variants",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MockServer":  # pytest-httpserver, loaded only by those who serve with it (not `serve`)
+        from .server import MockServer
+
+        return MockServer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def variants(api: str) -> dict[str, type[Any]]:

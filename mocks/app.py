@@ -11,22 +11,21 @@
 - the links (mocks/links.py): the base URL of the answer being made.
 
 `answer` makes an `Answer` (mocks/answer.py) without waiting: the faults scripted on the job a dialect
-read and the request's own `Prefer: delay=, dribble=, drop` travel in it. `MockServer` (pytest-httpserver's
-server, real HTTP on loopback), `FastServer` (mocks/fastserver.py, what `serve` runs) and `intercept`
-(the `responses` library in-process, mocks/intercept.py) each carry them out in their own way of waiting.
+read and the request's own `Prefer: delay=, dribble=, drop` travel in it. `MockServer` (mocks/server.py,
+pytest-httpserver's server, real HTTP on loopback), `FastServer` (mocks/fastserver.py, what `serve` runs) and
+`intercept` (the `responses` library in-process, mocks/intercept.py) each carry them out in their own way of
+waiting.
 """
 
 from __future__ import annotations
 
 import logging
-import socket
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from pytest_httpserver.httpserver import HTTPServerBase
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
@@ -237,37 +236,3 @@ class MockApp:
 
         with intercepted(self, base_url):
             yield self
-
-
-class MockServer(HTTPServerBase):
-    """A mock served over real HTTP on loopback by pytest-httpserver's threaded server."""
-
-    def __init__(self, app: MockApp, host: str = "127.0.0.1", port: int = 0, *, access_log: bool = False) -> None:
-        super().__init__(host, port, threaded=True)
-        self.app = app
-        self.access_log = access_log
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.format_host(self.host)}:{self.port}"
-
-    def start(self) -> None:
-        if not self.access_log:
-            # werkzeug prints a line per request unless its logger is told otherwise
-            logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        super().start()
-        self.app.base_url = self.url
-
-    def dispatch(self, request: Request) -> Response:
-        try:
-            return self.app.handle(request)
-        except DropConnection:
-            connection = request.environ.get("werkzeug.socket")
-            if connection is not None:
-                connection.shutdown(socket.SHUT_RDWR)
-            return Response(status=500)  # never reaches the client: the socket is closed
-
-    def application(self, request: Request) -> Response:
-        # The base class keeps every request and response forever; the engine's journal is bounded.
-        request.get_data()
-        return self.dispatch(request)

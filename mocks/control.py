@@ -46,10 +46,9 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, urlencode, urlsplit
 
-import requests
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
@@ -57,6 +56,9 @@ from werkzeug.wrappers import Request, Response
 from jobcontract.contracts import loads_json
 
 from .engine import Fault, Full, Observation, ScriptError, UnknownJob, parse_fault
+
+if TYPE_CHECKING:  # the client's, imported when a client is made: a served mock starts without it
+    import requests
 
 CONTROL_PREFIX = "/__jobcontract"
 #: the environment variable that holds the control API's token, for `serve` and for `Control` alike
@@ -373,6 +375,8 @@ class Control:
         #: sent as `Authorization: Bearer` to a mock served with --control-token; default JOBCONTRACT_CONTROL_TOKEN's
         self.token = token if token is not None else os.environ.get(TOKEN_VARIABLE) or None
         self.timeout = timeout
+        import requests
+
         self.session = session or requests.Session()
 
     def _call(self, method: str, path: str = "", body: Mapping[str, Any] | None = None) -> Any:

@@ -26,16 +26,17 @@ import json
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
 
 from jobcontract import contracts
 
 from .app import MockApp
 from .engine import ScriptError, parse_step, poll_number
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 SCHEMA_PATH = contracts.CONTRACTS_DIR / "scenario.schema.json"
 # The manifests a scenario's Import/Export job gets unless it gives its own (the Developer Guide's minimal fields).
@@ -51,6 +52,8 @@ class ScenarioError(ValueError):
 
 @cache
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator  # only when a scenario is read: `serve` starts without it
+
     return Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
 
 
@@ -94,6 +97,8 @@ def parse_scenario(data: Any, source: str = "scenario") -> dict[str, list[dict[s
                     " errors come from their own conditions (script the job's states instead)"
                 )
     data = _normalized(data)
+    from jsonschema.exceptions import best_match
+
     error = best_match(_validator().iter_errors(data))
     if error is not None:
         path = list(error.absolute_path)
