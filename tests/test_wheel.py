@@ -96,8 +96,13 @@ def test_the_wheel_claims_only_the_jobcontract_namespace(installed: Installed) -
     top_level = {name.split("/", 1)[0] for name in names}
     assert top_level == {"jobcontract", f"{installed.wheel.name.split('-py3')[0]}.dist-info"}
     assert not any(name.startswith("jobcontract/__init__") for name in names), "jobcontract is a namespace"
-    assert "jobcontract/contracts/ogc/openapi.yaml" in names
-    assert "jobcontract/fixtures/ogc/getStatus/200-running.json" in names
+    shipped = {
+        f"jobcontract/{path.relative_to(ROOT).as_posix()}"
+        for folder in ("contracts", "fixtures")
+        for path in (ROOT / folder).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    assert shipped - set(names) == set(), "package data left out of the wheel (pyproject.toml's packages)"
     found = installed.run(
         "python",
         "-c",
