@@ -64,12 +64,6 @@ def parse_ports(text: str) -> dict[str, int]:
     return ports
 
 
-def connection_count(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: the number of connections is a whole number, at least 1")
-    return int(text)
-
-
 def seconds(text: str) -> float:
     try:
         value = float(text)
@@ -178,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--variant", default=None, help="serve a deliberately faulty variant (for demos)")
     serve.add_argument(
         "--max-connections",
-        type=connection_count,
+        type=at_least_one,
         default=None,
         metavar="N",
         help="connections each mock serves at once; one beyond is answered 503 with Retry-After: 1 (default:"

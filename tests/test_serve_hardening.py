@@ -290,7 +290,7 @@ def test_sigterm_lets_every_delayed_answer_reach_its_client(tmp_path: Path) -> N
     [
         (["--port", "99999"], "argument --port: '99999': the port is a number from 0 (a free one) to 65535"),
         (["--port", "-1"], "argument --port: '-1': the port is a number from 0 (a free one) to 65535"),
-        (["--max-connections", "0"], "argument --max-connections: '0': the number of connections is a whole number"),
+        (["--max-connections", "0"], "argument --max-connections: '0': a whole number, at least 1"),
         (["--drain", "-1"], "argument --drain: '-1': a number of seconds, 0 or more"),
         (["--drain", "nan"], "argument --drain: 'nan': a number of seconds, 0 or more"),
     ],

@@ -16,6 +16,7 @@ import sys
 import sysconfig
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,27 +115,34 @@ def test_the_wheel_claims_only_the_jobcontract_namespace(installed: Installed) -
     assert claimed == "[]"
 
 
-@pytest.fixture(scope="module")
-def serving_all(installed: Installed) -> Iterator[dict[str, str]]:
+@contextmanager
+def serving(installed: Installed, *args: str, mocks: int = 1) -> Iterator[dict[str, str]]:
+    """`jobcontract serve ARGS` of the installed distribution: {api: base URL} of the mocks it prints."""
     process = subprocess.Popen(
-        [str(installed.bin / "jobcontract"), "serve", "--api", "all"],
+        [str(installed.bin / "jobcontract"), "serve", *args],
         cwd=installed.folder,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,  # the access log: a pipe nobody reads would fill and stall the server
         text=True,
     )
     try:
         assert process.stdout is not None
         urls = {}
-        for _ in range(4):
+        for _ in range(mocks):
             line = process.stdout.readline().rstrip("\n")
             found = SERVING.match(line)
-            assert found, f"jobcontract serve --api all printed {line!r}"
+            assert found, f"jobcontract serve {' '.join(args)} printed {line!r}"
             urls[found.group(1)] = found.group(2)
         yield urls
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def serving_all(installed: Installed) -> Iterator[dict[str, str]]:
+    with serving(installed, "--api", "all", mocks=4) as urls:
+        yield urls
 
 
 def gate_args(urls: dict[str, str]) -> list[str]:
@@ -154,39 +162,17 @@ def test_the_gate_passes_on_the_served_mocks(installed: Installed, serving_all: 
 
 
 def test_the_gate_fails_on_a_faulty_provider_with_its_report(installed: Installed) -> None:
-    process = subprocess.Popen(
-        [
-            str(installed.bin / "jobcontract"),
-            "serve",
-            "--api",
-            "cf",
-            "--port",
-            "0",
-            "--variant",
-            "unknown-job-is-not-found-10000",
-        ],
-        cwd=installed.folder,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        found = SERVING.match(process.stdout.readline().rstrip("\n"))
-        assert found
+    with serving(installed, "--api", "cf", "--port", "0", "--variant", "unknown-job-is-not-found-10000") as urls:
         run = installed.run(
             "jobcontract",
             "gate",
-            f"--cf-url={found.group(2)}",
+            f"--cf-url={urls['cf']}",
             f"--cf-token={VALID_TOKEN}",
             "--rate-limit=0",
             "--allow-unverified",
             "--conformance-report=faulty.md",
             "-q",
         )
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
     assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-2000:]
     report = (installed.folder / "faulty.md").read_text()
     assert "Does not conform: cf" in report and "CF-NotFound" in report  # the failure, with its answer
