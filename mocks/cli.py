@@ -12,6 +12,7 @@ its exit codes are pytest's (0 every requirement conforms, 1 failures, 2 a usage
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import textwrap
@@ -23,7 +24,14 @@ COMMANDS = ("serve", "gate", "contracts")
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    try:
+        return run(sys.argv[1:] if argv is None else argv)
+    except BrokenPipeError:  # `jobcontract gate --help | head`: the reader has gone, nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def run(args: list[str]) -> int:
     if not args or args[0] in ("-h", "--help"):
         print(__doc__.strip())
         return 0 if args else USAGE_ERROR
@@ -65,11 +73,20 @@ def gate(args: list[str]) -> int:
     return int(pytest.main(["--pyargs", "jobcontract.suites", "--gate", "-p", "no:cacheprovider", *args]))
 
 
+CONTRACTS_HELP = """\
+usage: jobcontract contracts PATH [--force]
+
+Write the contracts into PATH, for Schemathesis, Prism or any OpenAPI 3.1 tool: each API's
+<api>/openapi.yaml, its schemas/*.json and NOTES.md (where the documents and the evidence differ), the
+scenario schema, and schemathesis.toml (the suites' settings for the st command line). A file already in
+PATH is not overwritten: the command stops (exit 2) unless --force is given."""
+
+
 def write_contracts(args: list[str]) -> int:
     """Copy the contracts (each API's openapi.yaml, schemas and notes; the scenario schema; the Schemathesis
     settings) into PATH, refusing to overwrite a file that is there unless --force."""
     if "-h" in args or "--help" in args:
-        print(write_contracts.__doc__)
+        print(CONTRACTS_HELP)
         return 0
     force = "--force" in args
     paths = [arg for arg in args if arg != "--force"]
