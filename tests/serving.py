@@ -9,9 +9,9 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urljoin
 
 import requests
@@ -34,29 +34,36 @@ def run_suite(api: str, *args: str, env: dict[str, str | None] | None = None) ->
     )
 
 
+SERVE = [sys.executable, "-m", "jobcontract.mocks", "serve"]
+
+
+def refused_serve(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`jobcontract serve ARGS` run to its end, as a command that should refuse to start does (its output captured)."""
+    return subprocess.run([*SERVE, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+
+
 @dataclass(frozen=True)
 class Serving:
     url: str
     control: str
+    process: subprocess.Popen[str] = field(compare=False, repr=False)
 
 
 @contextmanager
-def served(api: str, *args: str) -> Iterator[Serving]:
+def served(api: str, *args: str, stderr: IO[str] | int = subprocess.DEVNULL) -> Iterator[Serving]:
     """`jobcontract serve --api <api> --port 0 ARGS` in its own process: yields the base URL and
-    control API it prints, and checks that it stops cleanly on SIGTERM."""
+    control API it prints (and the process), and checks that it stops cleanly on SIGTERM."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "jobcontract.mocks", "serve", "--api", api, "--port", "0", *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
+        [*SERVE, "--api", api, "--port", "0", *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True
     )
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
         found = SERVING.match(line.rstrip("\n"))
         assert found and found.group(1) == api, f"serve --api {api} printed {line!r}"
-        yield Serving(found.group(2), found.group(3))
+        yield Serving(found.group(2), found.group(3), process)
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0, f"serve --api {api} did not stop cleanly on SIGTERM"

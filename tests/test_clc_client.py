@@ -16,6 +16,7 @@ from typing import Any
 import clc
 import pytest
 import requests
+from clc_sdk import logged_out_sdk
 
 from jobcontract.mocks import CONTROL_PREFIX, MockApp, MockServer, ScriptError, make_app
 from jobcontract.mocks.clc import BAD_CREDENTIALS, DEFAULT_USER, TOKEN_LIFETIME, ClcDialect
@@ -60,14 +61,7 @@ def mock(request: pytest.FixtureRequest) -> Iterator[Mock]:
 def sdk(mock: Mock, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     """clc-sdk pointed at the mock with the example user's credentials and no login yet. The SDK keeps
     its login in module globals; they start empty here and are put back after the test."""
-    monkeypatch.setattr(clc.defaults, "ENDPOINT_URL_V2", mock.url)
-    session = requests.Session()
-    logged_out = {"_LOGIN_TOKEN_V2": False, "ALIAS": False, "LOCATION": False, "_REQUESTS_SESSION": session}
-    for name, value in logged_out.items():
-        monkeypatch.setattr(clc, name, value)
-    for name in ("V2_API_USERNAME", "V2_API_PASSWD", "_V2_ENABLED"):
-        monkeypatch.setattr(clc.v2, name, False)
-    clc.v2.SetCredentials(DEFAULT_USER.username, DEFAULT_USER.password)
+    session = logged_out_sdk(mock.url, monkeypatch)
     yield clc
     session.close()
 

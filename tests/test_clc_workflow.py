@@ -11,6 +11,7 @@ from typing import Any
 import clc
 import pytest
 import requests
+from clc_sdk import logged_out_sdk
 
 from jobcontract.mocks.clc import DEFAULT_USER, SERVERS
 from tests.serving import Serving, behind_public_url, crawl, hrefs, served
@@ -27,18 +28,7 @@ def serving() -> Iterator[Serving]:
 @pytest.fixture
 def sdk(serving: Serving, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     """clc-sdk pointed at the served mock, logged out; the mock is reset after the test."""
-    monkeypatch.setattr(clc.defaults, "ENDPOINT_URL_V2", serving.url)
-    session = requests.Session()
-    for name, value in {
-        "_LOGIN_TOKEN_V2": False,
-        "ALIAS": False,
-        "LOCATION": False,
-        "_REQUESTS_SESSION": session,
-    }.items():
-        monkeypatch.setattr(clc, name, value)
-    for name in ("V2_API_USERNAME", "V2_API_PASSWD", "_V2_ENABLED"):
-        monkeypatch.setattr(clc.v2, name, False)
-    clc.v2.SetCredentials(DEFAULT_USER.username, DEFAULT_USER.password)
+    session = logged_out_sdk(serving.url, monkeypatch)
     yield clc
     session.close()
     assert requests.post(f"{serving.control}/reset", timeout=10).status_code == 204

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 import requests
-from serving import ROOT, Serving, served
+from serving import Serving, refused_serve, served
 
 from jobcontract.mocks import CONTROL_PREFIX, MockServer, make_app
 from jobcontract.mocks.control import TOKEN_VARIABLE, Control, ControlError
@@ -179,14 +178,7 @@ NOT_HERE = "192.0.2.1"  # TEST-NET-1 (RFC 5737): not loopback, and no address of
 
 def serve(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if k != TOKEN_VARIABLE} | (env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "jobcontract.mocks", "serve", "--api", "ogc", "--port", "0", *args],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    return refused_serve("--api", "ogc", "--port", "0", *args, env=environment, timeout=30)
 
 
 def test_serve_beyond_loopback_without_a_token_refuses_to_start_saying_how() -> None:

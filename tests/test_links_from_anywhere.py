@@ -4,13 +4,11 @@ client in another container or behind a proxy can follow them; a malformed value
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 import requests
-from serving import ROOT, Serving, served
+from serving import Serving, refused_serve, served
 
 from jobcontract.mocks.links import request_base_url
 
@@ -89,13 +87,7 @@ def test_a_public_url_is_the_base_of_every_link() -> None:
     ],
 )
 def test_a_bad_public_url_is_refused(args: list[str], message: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "jobcontract.mocks", "serve", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = refused_serve(*args)
     assert result.returncode == 2 and message in result.stderr, result.stderr
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import requests
-from serving import ROOT, SERVING
+from serving import ROOT, SERVING, refused_serve
 from werkzeug.wrappers import Request, Response
 
 from jobcontract import contracts
@@ -501,13 +501,7 @@ def test_serve_prints_its_url_serves_and_exits_cleanly(stop: signal.Signals) -> 
     ids=["bad api", "bad variant"],
 )
 def test_serve_rejects_a_bad_api_or_variant_clearly(args: list[str], says: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "jobcontract.mocks", "serve", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = refused_serve(*args)
     assert result.returncode != 0
     assert says in result.stderr and "Traceback" not in result.stderr, result.stderr
     if "variant" in args:
@@ -519,13 +513,7 @@ def test_serve_on_a_port_in_use_says_so_without_a_traceback() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run(
-            [sys.executable, "-m", "jobcontract.mocks", "serve", "--api", "ogc", "--port", str(port)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        result = refused_serve("--api", "ogc", "--port", str(port))
     assert result.returncode != 0
     assert "in use" in result.stderr and str(port) in result.stderr, result.stderr
     assert "Traceback" not in result.stderr, result.stderr

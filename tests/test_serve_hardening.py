@@ -15,8 +15,6 @@ import http.client
 import logging
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +24,7 @@ from typing import Any
 
 import pytest
 import requests
-from serving import ROOT, SERVING
+from serving import ROOT, served
 from test_fastserver import exchange, statuses
 
 from jobcontract.mocks import Clock, fastserver, make_app
@@ -231,29 +229,9 @@ def test_stop_lets_answers_in_flight_finish_within_the_drain(
         assert "stopping: cut off 1 connection(s) whose answers were still in flight" in caplog.text
 
 
-@contextmanager
-def serve_process(tmp_path: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
-    """`jobcontract serve --api ogc ARGS` with its stderr in a file: the process, its URL and control API."""
-    with (tmp_path / "stderr").open("w") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "jobcontract.mocks", "serve", "--api", "ogc", "--port", "0", *args],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-        )
-    try:
-        assert process.stdout is not None
-        found = SERVING.match(process.stdout.readline().rstrip("\n"))
-        assert found, (tmp_path / "stderr").read_text()
-        yield process, found.group(2), found.group(3)
-    finally:
-        process.kill()
-        process.communicate(timeout=10)
-
-
 def test_sigterm_lets_every_delayed_answer_reach_its_client(tmp_path: Path) -> None:
-    with serve_process(tmp_path) as (process, url, control):
+    with (tmp_path / "stderr").open("w") as stderr, served("ogc", stderr=stderr) as serving:
+        process, url, control = serving.process, serving.url, serving.control
         answers: list[requests.Response] = []
         executes = [
             threading.Thread(

@@ -21,7 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import ConnectionClosedError
 from jsonschema import Draft202012Validator
 from moto import mock_aws
-from serving import SERVING
+from serving import SERVING, refused_serve
 
 from jobcontract import contracts, mocks
 from jobcontract.mocks import importexport
@@ -341,13 +341,7 @@ def test_an_importexport_scenario_scripts_a_dropped_poll() -> None:
 def test_serve_refuses_a_bad_scenario_before_listening(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"ogc": {"jobs": [{"id": "j", "script": ["accepted", "done"]}]}}))
-    result = subprocess.run(
-        [sys.executable, "-m", "jobcontract.mocks", "serve", "--api", "all", "--scenario", str(bad)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = refused_serve("--api", "all", "--scenario", str(bad))
     assert result.returncode == 2 and result.stdout == ""
     assert f"{bad}: ogc: job 'j' (jobs[0]): field script: 'done' is not a ogc job state" in result.stderr
 
@@ -363,13 +357,7 @@ def test_serve_refuses_a_bad_scenario_before_listening(tmp_path: Path) -> None:
     ],
 )
 def test_serve_refuses_bad_port_options(args: list[str], message: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "jobcontract.mocks", "serve", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = refused_serve(*args)
     assert result.returncode == 2 and message in result.stderr
 
 
@@ -393,13 +381,7 @@ def test_serve_all_on_a_busy_port_says_which_and_exits_1() -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = subprocess.run(
-            [sys.executable, "-m", "jobcontract.mocks", "serve", "--api", "all", "--ports", f"cf={port}"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        result = refused_serve("--api", "all", "--ports", f"cf={port}")
     assert result.returncode == 1 and result.stdout == ""
     assert f"cannot listen on 127.0.0.1:{port} for cf:" in result.stderr
 
