@@ -89,7 +89,9 @@ def advance(seconds: float, account_id: str = DEFAULT_ACCOUNT_ID) -> float:
     return backend(account_id).advance(seconds)
 
 
-def serve(host: str = "127.0.0.1", port: int = 0, variant: str | None = None) -> ImportExportServer:
+def serve(
+    host: str = "127.0.0.1", port: int = 0, variant: str | None = None, *, max_connections: int | None = None
+) -> ImportExportServer:
     """The (unstarted) server of `jobcontract serve --api importexport`: moto's server with this
     backend, jobs aging in real time, optionally answering as the faulty `variant`."""
     from .. import variant_class
@@ -98,7 +100,7 @@ def serve(host: str = "127.0.0.1", port: int = 0, variant: str | None = None) ->
     if variant:
         serve_with(variant_class("importexport", variant))
     models.REAL_TIME = True
-    return ImportExportServer(host, port, access_log=True)
+    return ImportExportServer(host, port, access_log=True, max_connections=max_connections)
 
 
 from .server import ImportExportServer  # noqa: E402 - it registers through this module
