@@ -487,8 +487,8 @@ class ConformanceReport:
             unverified = sum(s.count("not_verified") for s in self.api_sections)
             if unverified and not settings.allow_unverified:
                 self.gate_problems.append(
-                    f"{unverified} requirements are not verified (give the options their reasons name,"
-                    " or --allow-unverified)"
+                    f"{unverified} requirement{'s are' if unverified > 1 else ' is'} not verified (give the options"
+                    " their reasons name, or --allow-unverified)"
                 )
             self.gate_problems += [f"{line} (a stale waiver fails the gate)" for line in stale]
             if self.gate_problems and session.exitstatus == pytest.ExitCode.OK:
