@@ -96,4 +96,4 @@ def dialect(api: str, variant: str | None = None) -> type[Dialect]:
 
 def make_app(api: str, variant: str | None = None, *, clock: Clock | None = None) -> MockApp:
     """A fresh mock of `api` (optionally a faulty `variant`) with its own engine and clock."""
-    return MockApp(dialect(api, variant), Engine(clock))
+    return MockApp(dialect(api, variant), Engine(clock), replays=variant is None)

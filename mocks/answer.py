@@ -8,7 +8,9 @@ a `ConnectionError` raised to `requests`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from werkzeug.wrappers import Response
 
@@ -20,16 +22,34 @@ class DropConnection(Exception):
 
 
 @dataclass(frozen=True)
+class Replay:
+    """When the same request will be answered with the same bytes: while job `job_id` is at `revision` and
+    `progress` after the poll, with no fault scripted on it, the engine's clock before `until` (a credential's
+    expiry), and the application's `generation` unchanged. A dialect's poll says the first three
+    (`Dialect.polled`); the application adds the generation and the journal entry to write again (`MockApp.replay`)."""
+
+    job_id: str
+    revision: int
+    progress: int
+    until: float = math.inf
+    generation: int = -1  # -1: not yet made replayable by the application
+    journal: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Answer:
     """`response` with `faults` to carry out: the first fault's status (if any) replaces the response with
-    the API's documented one for it, delays add up, a drop sends nothing, the last dribble spreads the body."""
+    the API's documented one for it, delays add up, a drop sends nothing, the last dribble spreads the body.
+    `replay`: when the same request may be answered with the same bytes again (a poll of a job that has not
+    changed), else None."""
 
     response: Response
     faults: tuple[Fault, ...] = ()
+    replay: Replay | None = None
 
     def with_faults(self, *faults: Fault | None) -> Answer:
         added = tuple(fault for fault in faults if fault is not None)
-        return Answer(self.response, self.faults + added) if added else self
+        return Answer(self.response, self.faults + added) if added else self  # a fault is not replayed
 
     @property
     def status(self) -> int | None:

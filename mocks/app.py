@@ -19,10 +19,12 @@ waiting.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +32,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from .answer import Answer, DropConnection, answer_of, dribbled
+from .answer import Answer, DropConnection, Replay, answer_of, dribbled
 from .control import ControlApi, is_control
 from .dialect import Dialect
 from .engine import Engine, Fault, Observation, OverLimit, ScriptError, prefer_fault
@@ -42,14 +44,27 @@ from .routing import Router
 log = logging.getLogger("jobcontract.mocks")
 
 CREATE_FIELDS = ("script", "id", "faults", "attributes")
+GENERATIONS = itertools.count(1)
 
 
 class MockApp:
     """An API mock as a werkzeug application: a dialect, an engine, the control API and the Prefer selector."""
 
     def __init__(
-        self, dialect: type[Dialect], engine: Engine | None = None, base_url: str = "", public_url: str = ""
+        self,
+        dialect: type[Dialect],
+        engine: Engine | None = None,
+        base_url: str = "",
+        public_url: str = "",
+        *,
+        replays: bool = True,
     ) -> None:
+        #: whether a repeated poll may be answered with the bytes answered before (`replay`); the faulty variants
+        #: count polls (a state shown again every other poll), so `make_app` turns it off for them
+        self.replays = replays
+        #: changed by every change an answer could depend on beyond its job (`changed`): a replay made in another
+        #: generation is not replayed; numbered across every application, so one's never matches another's
+        self.generation = next(GENERATIONS)
         self.engine = engine or Engine()
         self.links = Links(base_url, public_url)
         self.dialect = dialect(self.engine, self.links)
@@ -68,7 +83,9 @@ class MockApp:
         **attributes: Any,
     ) -> str:
         """Create a job that follows `script` (default: the API's realistic one); returns its id."""
-        return self.dialect.create_job(script, job_id, faults=faults, **attributes)
+        job_id = self.dialect.create_job(script, job_id, faults=faults, **attributes)
+        self.changed()
+        return job_id
 
     def job(self, job_id: str) -> Observation | None:
         return self.engine.peek(job_id)
@@ -77,18 +94,29 @@ class MockApp:
         return self.engine.job_ids()
 
     def advance(self, seconds: float) -> float:
-        return self.engine.advance(seconds)
+        now = self.engine.advance(seconds)
+        self.changed()
+        return now
 
     def now(self) -> tuple[datetime, float]:
         seconds = self.engine.clock.seconds()
         return self.engine.clock.at(seconds), seconds
 
     def inject_fault(self, job_id: str, fault: Fault | Mapping[str, Any], poll: int | None = None) -> int:
-        return self.engine.inject(job_id, self.dialect.check_fault(fault), poll)
+        number = self.engine.inject(job_id, self.dialect.check_fault(fault), poll)
+        self.changed()
+        return number
 
     def reset(self) -> None:
         self.engine.reset()
         self.dialect.reset()
+        self.changed()
+
+    def changed(self) -> None:
+        """Start a new generation: no answer made before is replayed. Every request but a replayable poll, and
+        every change through this Python API, calls it once done; what a poll shows of its own job is checked on each
+        replay instead (`Engine.repoll`)."""
+        self.generation = next(GENERATIONS)  # atomic: itertools.count under the GIL
 
     def journal(self) -> list[dict[str, Any]]:
         return self.engine.journal()
@@ -139,6 +167,7 @@ class MockApp:
     @base_url.setter
     def base_url(self, value: str) -> None:
         self.links.bound_url = value.rstrip("/")
+        self.changed()
 
     @property
     def public_url(self) -> str:
@@ -147,6 +176,7 @@ class MockApp:
     @public_url.setter
     def public_url(self, value: str) -> None:
         self.links.public_url = value.rstrip("/")
+        self.changed()
 
     # -- serving ---------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -175,8 +205,24 @@ class MockApp:
             answer = Answer(response)
         finally:
             self.links.answered(answering)
-        self._record(request, answer, started)
-        return answer
+        entry = self._record(request, answer, started)
+        if answer.replay is None or entry is None or not self.replays or request.method not in ("GET", "HEAD"):
+            self.changed()  # whatever else it did, it may have changed what a poll shows (a token, a record)
+            return replace(answer, replay=None) if answer.replay is not None else answer
+        return replace(answer, replay=replace(answer.replay, generation=self.generation, journal=entry))
+
+    def replay(self, replay: Replay) -> bool:
+        """Count and journal a poll that `replay` says is answered as before, if it still is (same generation, and
+        the job unchanged: `Engine.repoll`); False, with nothing counted or journaled, if it is not."""
+        started = time.monotonic()
+        if (
+            not self.replays
+            or replay.generation != self.generation
+            or not self.engine.repoll(replay.job_id, replay.revision, replay.progress, replay.until)
+        ):
+            return False
+        self.engine.record({**replay.journal, "seconds": round(time.monotonic() - started, 6)})
+        return True
 
     def _api(self, request: Request) -> Response | Answer:
         try:
@@ -212,22 +258,22 @@ class MockApp:
             )
         return answer.with_faults(own_fault)  # after the work is done: a dropped answer is lost, not unsent
 
-    def _record(self, request: Request, answer: Answer, started: float) -> None:
+    def _record(self, request: Request, answer: Answer, started: float) -> dict[str, Any] | None:
+        """Journal the request (not a control request); returns the entry without its time, for a replay."""
         if is_control(request.path):
-            return
+            return None
         response = answer.response
-        self.engine.record(
-            {
-                "method": request.method,
-                "path": request.path,
-                "query": redact_query(request.query_string.decode("latin-1")),
-                "headers": redact_headers(request.headers.items()),
-                "status": None if answer.dropped else response.status_code,
-                "dropped": answer.dropped,
-                "unscripted": "X-Jobcontract-Unscripted" in response.headers,
-                "seconds": round(time.monotonic() - started, 6),
-            }
-        )
+        entry = {
+            "method": request.method,
+            "path": request.path,
+            "query": redact_query(request.query_string.decode("latin-1")),
+            "headers": redact_headers(request.headers.items()),
+            "status": None if answer.dropped else response.status_code,
+            "dropped": answer.dropped,
+            "unscripted": "X-Jobcontract-Unscripted" in response.headers,
+        }
+        self.engine.record({**entry, "seconds": round(time.monotonic() - started, 6)})
+        return entry
 
     @contextmanager
     def intercept(self, base_url: str = "http://mock.jobcontract.invalid") -> Iterator[MockApp]:

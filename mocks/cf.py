@@ -46,6 +46,7 @@ FAILED-without-errors edge case of cloud_controller_ng#1959). A service-style jo
 from __future__ import annotations
 
 import functools
+import math
 import re
 import threading
 import uuid
@@ -193,6 +194,7 @@ class Grant:
 class CfDialect(Dialect):
     api = "cf"
     poll_operation = "getJob"
+    renewed_headers = ("X-VCAP-Request-ID",)
     states = ("PROCESSING", "POLLING", "COMPLETE", "FAILED")
     terminal_states = frozenset({"COMPLETE", "FAILED"})
     default_script = (Step("PROCESSING", seconds=2), Step("COMPLETE"))
@@ -240,7 +242,11 @@ class CfDialect(Dialect):
         observation = self.poll(guid)
         if observation is None:
             return self.error(request, 404, "Job not found")
-        return self.polled(observation, self.json(self.job(observation)))
+        grant = self.grant(request)
+        expires = grant.expires if grant is not None and grant.expires is not None else math.inf
+        return self.polled(
+            observation, self.json(self.job(observation)), expires, replayable=not self.deletion_pending(observation)
+        )
 
     def root(self, request: Request) -> Response:
         base = self.root_url(request)
@@ -472,14 +478,18 @@ class CfDialect(Dialect):
         header = request.headers.get("Authorization", "").strip()
         if not header:
             return self.error(request, 401, "Authentication error")
-        scheme, _, token = header.partition(" ")
-        with self._lock:
-            grant = self._grants.get(token.strip()) if scheme.lower() == "bearer" else None
+        grant = self.grant(request)
         if grant is None or (grant.expires is not None and self.engine.clock.seconds() >= grant.expires):
             return self.error(request, 401, INVALID_TOKEN[2], code=INVALID_TOKEN[0], title=INVALID_TOKEN[1])
         if scope not in grant.scopes:
             return self.error(request, 403, ERRORS[403][2])
         return None
+
+    def grant(self, request: Request) -> Grant | None:
+        """What the request's `Authorization: Bearer` token allows, if the mock minted or knows it."""
+        scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
+        with self._lock:
+            return self._grants.get(token.strip()) if scheme.lower() == "bearer" else None
 
     # -- bodies ----------------------------------------------------------------------------------------
     def root_url(self, request: Request) -> str:
@@ -518,6 +528,14 @@ class CfDialect(Dialect):
         with self._lock:
             record = self._records.get(resource)
         return record is not None and self.gone(record)
+
+    def deletion_pending(self, observation: Observation) -> bool:
+        """Whether the job's resource has a delete job the records know of that has not completed: its link may
+        go when that other job completes, so a poll of this one is not answered from before (`polled`)."""
+        resource = self.resource_of(observation)
+        with self._lock:
+            record = self._records.get(resource) if resource is not None else None
+        return record is not None and bool(record.delete_jobs) and not self.gone(record)
 
     def check_attributes(self, attributes: Mapping[str, Any]) -> None:
         unknown = set(attributes) - ATTRIBUTES
@@ -573,3 +591,6 @@ class CfDialect(Dialect):
     def request_id() -> dict[str, str]:
         """Cloud Controller tags every response with X-VCAP-Request-ID (clients log it)."""
         return {"X-VCAP-Request-ID": str(uuid.uuid4())}
+
+    def renewed(self) -> dict[str, str]:
+        return self.request_id()

@@ -50,6 +50,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import math
 import secrets
 import threading
 from collections.abc import Iterable, Mapping
@@ -177,7 +178,9 @@ class ClcDialect(Dialect):
         observation = self.poll(statusId) if self.owns(account, statusId) else None
         if observation is None:
             return self.error(request, 404, f"Status {statusId} was not found for account {account.alias}.")
-        return self.polled(observation, self.json(self.status_body(observation), 200, JSON_UTF8))
+        return self.polled(
+            observation, self.json(self.status_body(observation), 200, JSON_UTF8), self.token_expiry(request)
+        )
 
     def serverOperation(self, request: Request, accountAlias: str, operation: str) -> Response:
         account = self.authenticated(request)
@@ -264,14 +267,23 @@ class ClcDialect(Dialect):
 
     def authenticated(self, request: Request) -> Account | None:
         """The account of a valid, unexpired `Authorization: Bearer` token, else None."""
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        claims = self._claims(token.strip()) if scheme.lower() == "bearer" else None
+        claims = self.claims(request)
         if claims is None:
             return None
         username, issued = claims
         if not 0 <= self.engine.clock.seconds() - issued <= self.token_lifetime:
             return None
         return next((user for user in self.users if user.username == username), None)
+
+    def claims(self, request: Request) -> tuple[str, float] | None:
+        """(user name, issued at) of the request's `Authorization: Bearer` token, if this mock signed it."""
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        return self._claims(token.strip()) if scheme.lower() == "bearer" else None
+
+    def token_expiry(self, request: Request) -> float:
+        """When the request's token stops being valid, in seconds on the engine's clock."""
+        claims = self.claims(request)
+        return claims[1] + self.token_lifetime if claims is not None else -math.inf
 
     def _verified_claims(self, token: str) -> tuple[str, float] | None:
         """(user name, issued at) of a token this mock signed, else None (`_claims` caches it)."""

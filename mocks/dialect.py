@@ -14,6 +14,7 @@ with `over_limit`, the API's documented server error.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -22,7 +23,7 @@ from werkzeug.wrappers import Request, Response
 
 from jobcontract import contracts
 
-from .answer import Answer
+from .answer import Answer, Replay
 from .engine import Engine, Fault, Observation, OverLimit, ScriptError, Step, parse_fault, parse_step
 from .links import Links
 
@@ -42,6 +43,9 @@ class Dialect:
     #: the API's own control verbs: rules relative to the control prefix whose endpoint `x` is answered by
     #: the method `control_x(request, body, **params)`; a ScriptError it raises answers 400
     control_rules: ClassVar[tuple[Rule, ...]] = ()
+    #: headers whose value is new in every answer (a request id): a poll answered again as before gets new
+    #: ones from `renewed()` (mocks/fastserver.py)
+    renewed_headers: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, engine: Engine, links: Links) -> None:
         self.engine = engine
@@ -118,6 +122,10 @@ class Dialect:
     def reset(self) -> None:
         """Forget what tests set on the dialect itself (MockApp.reset calls it; default: nothing)."""
 
+    def renewed(self) -> dict[str, str]:
+        """New values of `renewed_headers`, for one more answer."""
+        return {}
+
     # -- helpers for subclasses ----------------------------------------------------------------------------
     def json(self, body: Any, status: int = 200, content_type: str = "application/json", **headers: str) -> Response:
         return Response(json.dumps(body), status=status, content_type=content_type, headers=headers)
@@ -127,6 +135,15 @@ class Dialect:
         return self.engine.poll(job_id)
 
     @staticmethod
-    def polled(observation: Observation, response: Response) -> Answer:
-        """The answer to a poll, carrying the fault scripted on it (a status, a delay, a drop, a dribble)."""
-        return Answer(response, (observation.fault,) if observation.fault is not None else ())
+    def polled(
+        observation: Observation, response: Response, until: float = math.inf, *, replayable: bool = True
+    ) -> Answer:
+        """The answer to a poll, carrying the fault scripted on it (a status, a delay, a drop, a dribble). Without
+        a fault, the same poll gets the same answer while the job shows the same (`Replay`) and, where the answer
+        depends on a credential, until it expires at `until` on the engine's clock. A poll whose answer depends
+        on anything else that may change by itself (another job's state) says `replayable=False`."""
+        if observation.fault is not None:
+            return Answer(response, (observation.fault,))
+        if not replayable:
+            return Answer(response)
+        return Answer(response, replay=Replay(observation.job_id, observation.revision, observation.progress, until))

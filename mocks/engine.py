@@ -21,14 +21,19 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import re
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+# a job's revisions are numbered across every engine: a job made again under an old id never matches its past
+REVISIONS = itertools.count(1)
 
 
 class ScriptError(ValueError):
@@ -303,6 +308,9 @@ class Observation:
     terminal: bool
     fault: Fault | None
     attributes: Mapping[str, Any]
+    #: changes whenever what the job shows changes but its progress (a new state, new attributes): with `progress`
+    #: it tells whether two looks at the job would be rendered alike (`Engine.repoll`)
+    revision: int = 0
 
     @property
     def updated(self) -> datetime:
@@ -326,6 +334,7 @@ class _Job:
     # (state, when it began) as datetimes, made once here rather than on every look at the job
     history: list[tuple[str, datetime]] = field(default_factory=list)
     faults: dict[int, Fault] = field(default_factory=dict)
+    revision: int = 0
 
 
 class Engine:
@@ -338,7 +347,7 @@ class Engine:
         self.limits = limits or DEFAULT_LIMITS
         self._lock = threading.RLock()
         self._jobs: dict[str, _Job] = {}
-        self._journal: list[dict[str, Any]] = []
+        self._journal: deque[dict[str, Any]] = deque(maxlen=self.JOURNAL_LIMIT)
         self._sequence = itertools.count(1)
 
     # -- jobs ---------------------------------------------------------------------------------
@@ -370,7 +379,15 @@ class Engine:
                 )
             now = self.clock.seconds()
             created = self.clock.at(now)
-            job = _Job(job_id, steps, created, dict(attributes), entered_at=now, faults=parsed_faults)
+            job = _Job(
+                job_id,
+                steps,
+                created,
+                dict(attributes),
+                entered_at=now,
+                faults=parsed_faults,
+                revision=next(REVISIONS),
+            )
             job.history.append((steps[0].state, created))
             self._jobs[job_id] = job
             return job_id
@@ -390,6 +407,27 @@ class Engine:
     def peek(self, job_id: str) -> Observation | None:
         """Look at a job without counting a poll (control API, dismiss)."""
         return self._observe(job_id, count=False)
+
+    def repoll(self, job_id: str, revision: int, progress: int, until: float = math.inf) -> bool:
+        """A client's poll of a job, counted only if it would show what an earlier one did: the job still at
+        `revision` and `progress` after this poll, no fault scripted on it, and the clock before `until`
+        (when an answer's credential expires, say). False, and nothing counted, otherwise: then answer in full.
+        This is how `serve` answers a repeated poll with the bytes it sent before (mocks/fastserver.py)."""
+        with self._lock:
+            settled = self._settled(job_id)
+            if settled is None:
+                return False
+            job, now = settled
+            if (
+                now >= until
+                or job.revision != revision
+                or job.polls + 1 in job.faults
+                or self._progress(job, now, job.polls_in_step + 1) != progress
+            ):
+                return False
+            job.polls += 1
+            job.polls_in_step += 1
+            return True
 
     def _settled(self, job_id: str) -> tuple[_Job, float] | None:
         """The job brought up to the clock's now, and that now (the caller holds the lock)."""
@@ -426,17 +464,25 @@ class Engine:
 
     def _enter(self, job: _Job, step: int, when: float) -> None:
         job.step, job.entered_at, job.polls_in_step = step, when, 0
+        job.revision = next(REVISIONS)
         job.history.append((job.script[step].state, self.clock.at(when)))
 
-    def _snapshot(self, job: _Job, now: float, fault: Fault | None) -> Observation:
+    @staticmethod
+    def _progress(job: _Job, now: float, polls_in_step: int) -> int:
         last = len(job.script) - 1
+        if job.step == last:
+            return 100
         step = job.script[job.step]
         fraction = 0.0
         if step.seconds:
             fraction = min(1.0, (now - job.entered_at) / step.seconds)
         elif step.polls:
-            fraction = min(1.0, job.polls_in_step / step.polls)
-        progress = 100 if job.step == last else int(100 * (job.step + fraction) / last)
+            fraction = min(1.0, polls_in_step / step.polls)
+        return int(100 * (job.step + fraction) / last)
+
+    def _snapshot(self, job: _Job, now: float, fault: Fault | None) -> Observation:
+        last = len(job.script) - 1
+        step = job.script[job.step]
         return Observation(
             job_id=job.job_id,
             state=step.state,
@@ -444,11 +490,12 @@ class Engine:
             steps=len(job.script),
             created=job.created,
             entered=tuple(job.history),
-            progress=progress,
+            progress=self._progress(job, now, job.polls_in_step),
             poll=job.polls,
             terminal=job.step == last,
             fault=fault,
             attributes=dict(job.attributes),
+            revision=job.revision,
         )
 
     def finish(self, job_id: str, state: str, **attributes: Any) -> Observation | None:
@@ -471,6 +518,7 @@ class Engine:
                 raise UnknownJob(job_id)
             self.limits.check_attributes({**job.attributes, **attributes})
             job.attributes.update(attributes)
+            job.revision = next(REVISIONS)
 
     def remove(self, job_id: str) -> bool:
         with self._lock:
@@ -504,8 +552,7 @@ class Engine:
     # -- journal ------------------------------------------------------------------------------
     def record(self, entry: dict[str, Any]) -> None:
         with self._lock:
-            self._journal.append({"seq": next(self._sequence), **entry})
-            del self._journal[: -self.JOURNAL_LIMIT]
+            self._journal.append({"seq": next(self._sequence), **entry})  # the deque forgets the oldest
 
     def journal(self) -> list[dict[str, Any]]:
         with self._lock:

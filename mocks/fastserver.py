@@ -1,4 +1,4 @@
-"""A mock served by one event loop: the same application as `MockServer`, 5-6 times its throughput under wrk.
+"""A mock served by one event loop: the same application as `MockServer`, many times its throughput under wrk.
 
 `MockServer` (pytest-httpserver's werkzeug server, a thread per connection) stays what the pytest
 fixtures use; `FastServer` is for the standalone `serve`, where clients in any language poll hard
@@ -12,6 +12,14 @@ so no thread pool stands between the socket and the application. The faults that
 out by the loop instead of a thread: a scripted `delay` is an `asyncio.sleep` (other connections go
 on being answered), a dribbled body is written piece by piece with sleeps between, and `drop`
 closes the connection without an answer. Requests pipelined on one connection are answered in order.
+
+A poll is answered in full once; the same request again (method, target and every header alike, no body) gets
+the same bytes, with a new `Date` (and the dialect's `renewed_headers`, CF's request id), while the application
+says they still hold (`MockApp.replay`): the job at the same revision and progress, no fault scripted on this
+poll, the credential unexpired, and nothing else asked of the mock since (`MockApp.changed`). A replayed poll
+is counted, journaled and logged like any other; anything else is answered in full (tests/test_replay.py
+holds a replaying server to one that answers every poll in full). It is what makes a poll a few microseconds
+of Python rather than a hundred (bench/README.md).
 
 Bad input gets a plain-text answer and the connection closed: 400 for what is not HTTP/1.x (a request
 line without a version, HTTP/0.9's, included), 505 for another HTTP version, 408 for a request that does
@@ -60,13 +68,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formatdate
 from types import TracebackType
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 from urllib.parse import unquote_to_bytes
 
 import httptools
 from werkzeug.wrappers import Request, Response
 
-from .answer import Answer
+from .answer import Answer, Replay
 from .app import MockApp
 from .engine import dribble_schedule
 from .redaction import redact_query
@@ -97,6 +105,7 @@ LINGER = 2.0  # seconds a refused connection is read and forgotten before it is 
 DRAIN = 5.0  # seconds the answers in flight have to finish when the server stops
 WARN_EVERY = 10.0  # seconds between two warnings about the same kind of limit
 NO_BODY_STATUSES = frozenset({204, 304})
+MAX_REPLAYS = 4096  # answers kept for replay (`FastServer.replays`); clients poll a few URLs over and over
 
 
 def default_max_connections(cap: int = CONNECTION_CAP) -> int:
@@ -214,6 +223,29 @@ def plain_answer(status: str, message: str, retry_after: int | None = None) -> b
         f"HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {len(body)}\r\n{retry}"
         "Connection: close\r\n\r\n"
     ).encode("latin-1") + body
+
+
+class _Received(NamedTuple):
+    """One request as read: what answering it needs, kept apart from the parser, which goes on to the next."""
+
+    method: bytes
+    target: bytes
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: list[bytes]
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Replayable:
+    """An answer the application said may be sent again to the same request (`Answer.replay`): its head up to
+    Content-Length (without the dialect's `renewed_headers`, made anew each time if `renewed`), its body, and its
+    access-log fields."""
+
+    replay: Replay
+    head: bytes
+    body: bytes
+    logged: tuple[str, str, str]
+    renewed: bool = False
 
 
 class _BadRequest(Exception):
@@ -391,7 +423,9 @@ class _Connection(asyncio.Protocol):
 
     def on_message_complete(self) -> None:
         self.receiving = False
-        answer = functools.partial(self._answer, self._environ(), bool(self.parser.should_keep_alive()))
+        parser = self.parser
+        received = _Received(parser.get_method(), self.url, tuple(self.headers), self.body, parser.get_http_version())
+        answer = functools.partial(self._answer, received, bool(parser.should_keep_alive()))
         self._in_turn(answer, self.head_size + self.body_size)
 
     # -- answering -------------------------------------------------------------------------------------
@@ -509,8 +543,8 @@ class _Connection(asyncio.Protocol):
                 limit="max-head",
             )
 
-    def _environ(self) -> dict[str, Any]:
-        target = self.url
+    def _environ(self, received: _Received) -> dict[str, Any]:
+        target = received.target
         if target.startswith(b"/"):  # origin form, what clients send: split it without a parser
             path, _, query = target.partition(b"?")
             path = path.partition(b"#")[0]
@@ -521,55 +555,83 @@ class _Connection(asyncio.Protocol):
                 raise _BadRequest("400 Bad Request", f"{target[:200]!r} is not a request target") from None
             path, query = url.path or b"/", url.query or b""
         environ: dict[str, Any] = {
-            "REQUEST_METHOD": self.parser.get_method().decode("latin-1"),
+            "REQUEST_METHOD": received.method.decode("latin-1"),
             "SCRIPT_NAME": "",
             "PATH_INFO": (unquote_to_bytes(path) if b"%" in path else path).decode("latin-1"),
             "QUERY_STRING": query.decode("latin-1"),
             "SERVER_NAME": self.server.host,
             "SERVER_PORT": str(self.server.port),
-            "SERVER_PROTOCOL": f"HTTP/{self.parser.get_http_version()}",
+            "SERVER_PROTOCOL": f"HTTP/{received.version}",
             "REMOTE_ADDR": self.peer[0],
             "REMOTE_PORT": str(self.peer[1]),
             "wsgi.version": (1, 0),
             "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(b"".join(self.body)),
+            "wsgi.input": io.BytesIO(b"".join(received.body)),
             "wsgi.input_terminated": True,  # the whole body is here, chunked or not
             "wsgi.errors": sys.stderr,
             "wsgi.multithread": False,
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
         }
-        for raw_name, raw_value in self.headers:
+        for raw_name, raw_value in received.headers:
             key = _environ_key(raw_name)
             value = raw_value.decode("latin-1")
             environ[key] = f"{environ[key]}, {value}" if key in environ else value
         return environ
 
-    def _answer(self, environ: dict[str, Any], keep_alive: bool) -> None:
+    def _answer(self, received: _Received, keep_alive: bool) -> None:
+        """Answer a request in its turn: a repeated poll with the bytes answered before when the application says
+        they still hold (`MockApp.replay`: counted and journaled as any poll), anything else in full."""
+        replays, app = self.server.replays, self.app
+        key = (received.method, received.target, received.headers) if not received.body else None
+        known = replays.get(key) if key is not None else None
+        if known is not None:
+            if app.replay(known.replay):
+                if self.server.access_log:
+                    ACCESS_LOG.info("%s %s %s", *known.logged)
+                head = known.head
+                if known.renewed:  # a request id, say: new in every answer
+                    head += b"".join(
+                        b"\r\n%s: %s" % (name.encode(), value.encode()) for name, value in app.dialect.renewed().items()
+                    )
+                self._write_answer(head, known.body, keep_alive)
+                return
+            del replays[key]  # the job, or what its answer depends on, has changed
+        environ = self._environ(received)
         request = Request(environ)
         try:
-            answer = self.app.answer(request)
+            answer = app.answer(request)
         except Exception as error:  # MockApp.answer does not raise; if it does, this connection ends, not the server
             self._fail(f"answering {request.method} {request.path}", error)
             return
+        logged = ("", "", "")
         if self.server.access_log:
-            status = "dropped" if answer.dropped else answer.response.status_code
+            status = "dropped" if answer.dropped else str(answer.response.status_code)
             query = redact_query(request.query_string.decode("latin-1"))
             target = f"{request.path}?{query}" if query else request.path
-            ACCESS_LOG.info("%s %s %s", loggable(request.method), loggable(target), status)
+            logged = (loggable(request.method), loggable(target), status)
+            ACCESS_LOG.info("%s %s %s", *logged)
         if answer.faults:  # something to wait for, or a drop
-            self.sending = asyncio.get_running_loop().create_task(self._send_slowly(answer, environ, keep_alive))
+            self.sending = asyncio.get_running_loop().create_task(self._send_slowly(answer, request.method, keep_alive))
             return
-        self._send(answer.response, environ, keep_alive)
+        head, body = self._prepared(answer.response, request.method)
+        if key is not None and answer.replay is not None:
+            if len(replays) >= MAX_REPLAYS:  # clients poll a few URLs over and over; a flood of others starts afresh
+                replays.clear()
+            renewed = frozenset(name.lower() for name in app.dialect.renewed_headers)
+            kept = self._prepared(answer.response, request.method, renewed)[0] if renewed else head
+            replays[key] = _Replayable(answer.replay, kept, body, logged, bool(renewed))
+        self._write_answer(head, body, keep_alive)
 
-    async def _send_slowly(self, answer: Answer, environ: dict[str, Any], keep_alive: bool) -> None:
+    async def _send_slowly(self, answer: Answer, method: str, keep_alive: bool) -> None:
         if answer.delay:
             await asyncio.sleep(answer.delay)  # the loop goes on answering other connections
         if answer.dropped:
             self._close(abort=True)
             return
         keep_alive = keep_alive and not self.server.stopping  # a stopping server closes after each answer
-        head, body = self._render(answer.response, environ, keep_alive)
+        prepared, body = self._prepared(answer.response, method)
+        head = self._head(prepared, keep_alive)
         schedule = dribble_schedule(body, answer.dribble) if answer.dribble else [(0.0, body)]
         for index, (wait, piece) in enumerate(schedule):
             if wait:
@@ -581,27 +643,31 @@ class _Connection(asyncio.Protocol):
             return
         self._go_on()
 
-    def _send(self, response: Response, environ: dict[str, Any], keep_alive: bool) -> None:
+    def _write_answer(self, prepared: bytes, body: bytes, keep_alive: bool) -> None:
         keep_alive = keep_alive and not self.server.stopping  # a stopping server closes after each answer
-        head, body = self._render(response, environ, keep_alive)
-        self._write(head + body)
+        self._write(self._head(prepared, keep_alive) + body)
         if not keep_alive:
             self._close()
 
-    def _render(self, response: Response, environ: dict[str, Any], keep_alive: bool) -> tuple[bytes, bytes]:
+    @staticmethod
+    def _prepared(response: Response, method: str, leave_out: frozenset[str] = frozenset()) -> tuple[bytes, bytes]:
+        """The answer's status line and headers up to its Content-Length (what `_head` completes) but those named
+        in `leave_out` (lower case), and its body as sent (none for HEAD)."""
         body = b"" if response.status_code in NO_BODY_STATUSES else response.get_data()
         lines = [f"HTTP/1.1 {response.status}".encode("latin-1")]
         for name, value in response.headers.items():
-            if name.lower() not in ("content-length", "connection", "date", "server"):
+            lowered = name.lower()
+            if lowered not in ("content-length", "connection", "date", "server") and lowered not in leave_out:
                 lines.append(f"{name}: {value}".encode("latin-1"))
         if response.status_code not in NO_BODY_STATUSES:
             lines.append(b"Content-Length: %d" % len(body))
-        lines.append(b"Date: " + _Date.now())
-        lines.append(b"Server: jobcontract")
-        if not keep_alive:
-            lines.append(b"Connection: close")
-        head = b"\r\n".join(lines) + b"\r\n\r\n"
-        return head, (b"" if environ["REQUEST_METHOD"] == "HEAD" else body)
+        return b"\r\n".join(lines), (b"" if method == "HEAD" else body)
+
+    @staticmethod
+    def _head(prepared: bytes, keep_alive: bool) -> bytes:
+        """The whole head: `prepared` with the `Date`, `Server` and `Connection` of this moment."""
+        close = b"" if keep_alive else b"\r\nConnection: close"
+        return b"%s\r\nDate: %s\r\nServer: jobcontract%s\r\n\r\n" % (prepared, _Date.now(), close)
 
     def _refuse(self, status: str, message: str, retry_after: int | None = None) -> None:
         """Answer in plain text and end the connection. The client may still be sending (a body too large):
@@ -679,6 +745,8 @@ class FastServer:
         self._server: asyncio.Server | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[_Connection] = set()
+        #: the answers a repeated request may get again, by (method, target, headers): see `_Connection._answer`
+        self.replays: dict[tuple[bytes, bytes, tuple[tuple[bytes, bytes], ...]], _Replayable] = {}
         self._refusing: set[_Connection] = set()  # refused over max_connections, being closed
         self._drained: asyncio.Event | None = None  # set while stopping, once no connection is left
         self._hurried = False
