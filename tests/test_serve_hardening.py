@@ -192,6 +192,20 @@ def test_the_access_log_escapes_what_a_client_sends_and_redacts_credentials() ->
     assert line == rf"GET /jobs/x\x0d\x0a127.0.0.1 GET /forged 200\x1b[2J?{query} 404" and "s3cr3t" not in line
 
 
+def test_serve_writes_every_access_line_in_order_replayed_or_not(tmp_path: Path) -> None:
+    """`serve`'s access log on stderr, where nothing else is configured: written a loop's turn at a time
+    (FastServer.log_line), every request's line, in order, escaped, the last ones too when it stops."""
+    log = tmp_path / "stderr.log"
+    with log.open("w") as stderr, served("ogc", stderr=stderr) as serving:
+        job = requests.post(f"{serving.control}/jobs", json={"script": ["running"]}, timeout=10).json()["id"]
+        with requests.Session() as session:
+            answered = [session.get(f"{serving.url}/jobs/{job}", timeout=10).status_code for _ in range(4)]
+            answered.append(session.get(f"{serving.url}/jobs/x%0d%0aforged", timeout=10).status_code)
+    assert answered == [200, 200, 200, 200, 404]
+    lines = [line for line in log.read_text().splitlines() if line.startswith("GET ")]
+    assert lines == [f"GET /jobs/{job} 200"] * 4 + [r"GET /jobs/x\x0d\x0aforged 404"]
+
+
 def test_loggable_escapes_every_non_printable_character() -> None:
     assert fastserver.loggable("plain /path?é=ü") == "plain /path?é=ü"
     assert fastserver.loggable("a\r\nb\x00\x7f\x85\u2028\\") == r"a\x0d\x0ab\x00\x7f\x85\u2028\\"
