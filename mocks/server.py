@@ -13,6 +13,8 @@ from werkzeug.wrappers import Request, Response
 from .answer import DropConnection
 from .app import MockApp
 
+SHUTDOWN_POLL = 0.02  # seconds between two looks for a stop request; waking 50 times a second costs nothing seen
+
 
 class MockServer(HTTPServerBase):
     """A mock served over real HTTP on loopback by pytest-httpserver's threaded server."""
@@ -32,6 +34,12 @@ class MockServer(HTTPServerBase):
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
         super().start()
         self.app.base_url = self.url
+
+    def thread_target(self) -> None:
+        # werkzeug's serve_forever looks for a shutdown every 0.5 s, so each stop took half a second (a fixture's,
+        # a test's); pytest-httpserver leaves this method to be overridden for such tailoring
+        assert self.server is not None
+        self.server.serve_forever(poll_interval=SHUTDOWN_POLL)
 
     def dispatch(self, request: Request) -> Response:
         try:
