@@ -3,6 +3,10 @@ so that what the mock itself does per poll is seen without the server around it.
 
     python bench/profile_poll.py                 # OGC, 20,000 polls of one job, the 22 costliest calls
     python bench/profile_poll.py --api cf -n 50000
+    python bench/profile_poll.py --replay        # the application's part of a replayed poll (`MockApp.replay`)
+
+A poll `serve` has answered before is replayed (mocks/fastserver.py): the application only checks that the job
+has not changed, counts the poll and journals it. `--replay` profiles that part; without it, the full answer.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ def main() -> None:
     parser.add_argument("--api", choices=sorted(STATES), default="ogc")
     parser.add_argument("-n", type=int, default=20000, help="polls to profile (default 20000)")
     parser.add_argument("--top", type=int, default=22, help="calls to show, by cumulative time (default 22)")
+    parser.add_argument("--replay", action="store_true", help="profile a replayed poll rather than a full answer")
     args = parser.parse_args()
     app = make_app(args.api)
     app.base_url = "http://127.0.0.1:8080"
@@ -47,12 +52,19 @@ def main() -> None:
         )
         headers["Authorization"] = "Bearer " + json.loads(login.response.get_data())["bearerToken"]
     environ = EnvironBuilder(path=path, headers=headers).get_environ()
-    assert app.answer(Request(dict(environ))).response.status_code == 200, "the poll must succeed"
+    first = app.answer(Request(dict(environ)))
+    assert first.response.status_code == 200, "the poll must succeed"
+    replay = first.replay
+    assert replay is not None, "a poll of an unchanged job is replayable"
 
     profile = cProfile.Profile()
     profile.enable()
-    for _ in range(args.n):
-        app.answer(Request(dict(environ))).response.get_data()
+    if args.replay:
+        for _ in range(args.n):
+            assert app.replay(replay)
+    else:
+        for _ in range(args.n):
+            app.answer(Request(dict(environ))).response.get_data()
     profile.disable()
     pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
 

@@ -137,7 +137,7 @@ def build_server(
         return import_module(MOTO_BACKENDS[api], __package__).serve(
             host, port, variant, max_connections=max_connections
         )
-    # an event loop rather than pytest-httpserver: the same app, 5-6 times the throughput under wrk (bench/README.md)
+    # an event loop rather than pytest-httpserver: the same app, many times the throughput under wrk (bench/README.md)
     app = make_app(api, variant, clock=Clock(frozen=False))
     app.public_url = public
     return FastServer(app, host, port, access_log=True, max_connections=max_connections)

@@ -51,3 +51,19 @@ def test_the_abuse_cases_that_are_quick_pass_against_serve() -> None:
     assert set(outcomes) == set(cases), found.stdout
     assert all(outcome["passed"] for outcome in outcomes.values()), found.stdout
     assert found.returncode == 0
+
+
+def test_the_embedded_benchmark_prints_each_step_for_each_api() -> None:
+    found = subprocess.run(
+        [sys.executable, "bench/embedded.py", "--no-suites", "--repeat", "1", "--polls", "5"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert found.returncode == 0, found.stderr[-3000:]
+    steps = [line.split("  ")[0].strip() for line in found.stdout.splitlines()[1:]]
+    assert steps[:2] == ["pytest-httpserver HTTPServer: start", "pytest-httpserver HTTPServer: stop"]
+    for api in ("ogc", "cf", "clc"):
+        for step in ("MockServer start (per session)", "MockServer stop (per session)", "a poll through MockServer"):
+            assert f"{api}: {step}" in steps, found.stdout
