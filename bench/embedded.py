@@ -25,6 +25,7 @@ from pathlib import Path
 import requests
 from pytest_httpserver import HTTPServer
 
+from bench import prepare_ours  # bench/bench.py, beside this script
 from jobcontract.mocks import DIALECTS, MockServer, make_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,30 +69,14 @@ def fixture_figures(repeat: int, polls: int) -> list[str]:
         app = make_app(api)
         lines.append(row(f"{api}: reset after a test (per test)", timed(app.reset, repeat * 20)))
         with MockServer(make_app(api)) as server, requests.Session() as session:
-            job = server.app.create_job()
-            url, headers = server.app.status_url(job), poll_headers(api, server)
-            assert session.get(url, headers=headers, timeout=10).ok, f"the {api} poll must succeed"
+            polled = prepare_ours(api, server.port)  # the benchmark's poll: a finished job, logged in where needed
+            url, headers = server.url + polled.path, polled.headers
             lines.append(row(f"{api}: a poll through MockServer", timed(poll(session, url, headers), polls)))
     return lines
 
 
 def poll(session: requests.Session, url: str, headers: dict[str, str]) -> Callable[[], object]:
     return lambda: session.get(url, headers=headers, timeout=10)
-
-
-def poll_headers(api: str, server: MockServer) -> dict[str, str]:
-    if api == "cf":
-        from jobcontract.mocks.cf import VALID_TOKEN
-
-        return {"Authorization": f"Bearer {VALID_TOKEN}"}
-    if api == "clc":
-        login = requests.post(
-            f"{server.url}/v2/authentication/login",
-            json={"username": "user@company.com", "password": "mypassword"},
-            timeout=10,
-        )
-        return {"Authorization": f"Bearer {login.json()['bearerToken']}"}
-    return {"Accept": "application/json"}
 
 
 def suite_run() -> tuple[float, str, int]:

@@ -19,7 +19,9 @@ says they still hold (`MockApp.replay`): the job at the same revision and progre
 poll, the credential unexpired, and nothing else asked of the mock since (`MockApp.changed`). A replayed poll
 is counted, journaled and logged like any other; anything else is answered in full (tests/test_replay.py
 holds a replaying server to one that answers every poll in full). It is what makes a poll a few microseconds
-of Python rather than a hundred (bench/README.md).
+of Python rather than fifty (bench/README.md). A client that sends a header whose value changes on every request
+(a request id of its own) gets every poll answered in full. At most `MAX_REPLAYS` answers are kept; past that the
+store starts afresh, so a client cannot grow it without bound.
 
 Bad input gets a plain-text answer and the connection closed: 400 for what is not HTTP/1.x (a request
 line without a version, HTTP/0.9's, included), 505 for another HTTP version, 408 for a request that does
