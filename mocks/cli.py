@@ -16,7 +16,6 @@ import os
 import shutil
 import sys
 import textwrap
-from importlib.resources import files
 from pathlib import Path
 
 USAGE_ERROR = 2
@@ -94,7 +93,8 @@ def write_contracts(args: list[str]) -> int:
         print("usage: jobcontract contracts PATH [--force]", file=sys.stderr)
         return USAGE_ERROR
     target = Path(paths[0])
-    source = Path(str(files("jobcontract.contracts")))
+    from jobcontract.contracts import CONTRACTS_DIR as source
+
     wanted = sorted(
         path
         for path in source.rglob("*")
