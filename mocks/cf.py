@@ -380,6 +380,12 @@ class CfDialect(Dialect):
 
     def records(self) -> list[Record]:
         """Every record that exists now, after taking in the resources of jobs created since the last look."""
+        records = self.take_in_new_jobs()
+        return [record for record in records if not self.gone(record)]
+
+    def take_in_new_jobs(self) -> list[Record]:
+        """Index the resources of the jobs created since the last look (a delete job among them marks its record);
+        every record, gone or not."""
         job_ids = [job_id for job_id in self.engine.job_ids() if job_id not in self._indexed_jobs]
         observations = [observation for job_id in job_ids if (observation := self.engine.peek(job_id)) is not None]
         with self._lock:
@@ -395,8 +401,7 @@ class CfDialect(Dialect):
                     record.name = f"{resource[0].removesuffix('s')}-{resource[1][:8]}"
                 if observation.attributes.get("operation", DEFAULT_OPERATION).endswith(".delete"):
                     record.delete_jobs.append(observation.job_id)
-            records = list(self._records.values())
-        return [record for record in records if not self.gone(record)]
+            return list(self._records.values())
 
     def gone(self, record: Record) -> bool:
         for job_id in record.delete_jobs:
@@ -520,22 +525,25 @@ class CfDialect(Dialect):
         }
 
     def deleted(self, observation: Observation, resource: tuple[str, str]) -> bool:
-        """This job deleted the resource, or another delete job that the records know of did (no look at
-        every job here: this runs on every poll)."""
+        """This job deleted the resource, or another delete job did: the records take in the jobs made since
+        their last look first (only those: this runs whenever a poll is answered in full)."""
         operation = observation.attributes.get("operation", DEFAULT_OPERATION)
         if operation.endswith(".delete") and observation.state == "COMPLETE":
             return True
+        self.take_in_new_jobs()  # a delete job made since the last look counts at once: a link never outlives its app
         with self._lock:
             record = self._records.get(resource)
         return record is not None and self.gone(record)
 
     def deletion_pending(self, observation: Observation) -> bool:
-        """Whether the job's resource has a delete job the records know of that has not completed: its link may
-        go when that other job completes, so a poll of this one is not answered from before (`polled`)."""
+        """Whether another job deleting the job's resource has not completed yet: the job's link goes when that
+        job completes, with no change to this one, so a poll of this one is not answered from before (`polled`)."""
         resource = self.resource_of(observation)
         with self._lock:
             record = self._records.get(resource) if resource is not None else None
-        return record is not None and bool(record.delete_jobs) and not self.gone(record)
+        if record is None or self.gone(record):
+            return False
+        return any(job_id != observation.job_id for job_id in record.delete_jobs)
 
     def check_attributes(self, attributes: Mapping[str, Any]) -> None:
         unknown = set(attributes) - ATTRIBUTES

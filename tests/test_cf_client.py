@@ -172,6 +172,20 @@ def test_an_app_is_there_until_its_delete_job_is_complete(
     assert again.value.status_code == 404, "a deleted app cannot be deleted again"
 
 
+def test_another_jobs_link_to_an_app_goes_once_the_apps_delete_job_completes(
+    cf_api: MockApp, client: CloudFoundryClient, sleeps: list[float]
+) -> None:
+    """A link a mock hands out resolves: an earlier job's `app` link goes with the app, though nothing listed
+    the apps since the delete (the records take in a new delete job on the next full answer)."""
+    _, app_guid, _ = SEEDED_RECORDS[0]
+    update = cf_api.create_job(["COMPLETE"], operation="app.update", resource_guid=app_guid)
+    assert client.v3.jobs.get(update)["links"]["app"]["href"] == f"{cf_api.base_url}/v3/apps/{app_guid}"
+    deletion = client.v3.apps.remove(app_guid)
+    assert "app" in client.v3.jobs.get(update)["links"], "the app is there while its delete job runs"
+    assert client.v3.jobs.wait_for_job_completion(deletion)["state"] == "COMPLETE"
+    assert "app" not in client.v3.jobs.get(update)["links"]
+
+
 def test_a_failed_delete_leaves_the_app_there(cf_api: MockApp, client: CloudFoundryClient) -> None:
     app_guid = "6c8a4d1e-0b5f-4f7a-9d3e-2a1b0c9d8e7f"
     job_guid = cf_api.create_job(["FAILED"], operation="app.delete", resource_guid=app_guid)
