@@ -194,6 +194,7 @@ class MockApp:
 
     def answer(self, request: Request) -> Answer:
         """Answer one request without waiting: the faults travel in the answer. Never raises."""
+        generation = self.generation
         started = time.monotonic()
         answering = self.links.answering(request)  # links in the answer are built from where it was sent
         try:
@@ -209,7 +210,8 @@ class MockApp:
         if answer.replay is None or entry is None or not self.replays or request.method not in ("GET", "HEAD"):
             self.changed()  # whatever else it did, it may have changed what a poll shows (a token, a record)
             return replace(answer, replay=None) if answer.replay is not None else answer
-        return replace(answer, replay=replace(answer.replay, generation=self.generation, journal=entry))
+        # the generation the answer was made in: a change made meanwhile (another thread) leaves it unreplayed
+        return replace(answer, replay=replace(answer.replay, generation=generation, journal=entry))
 
     def replay(self, replay: Replay) -> bool:
         """Count and journal a poll that `replay` says is answered as before, if it still is (same generation, and
