@@ -216,6 +216,7 @@ class CfDialect(Dialect):
         self._refresh_tokens: dict[str, frozenset[str]] = {}
         self._records: dict[tuple[str, str], Record] = {}
         self._indexed_jobs: set[str] = set()  # jobs whose resource is already in _records
+        self._indexed_up_to = -1  # the engine's `created` at the last look: no look while no job is new
         self._seed()
 
     def reset(self) -> None:
@@ -230,6 +231,7 @@ class CfDialect(Dialect):
         now = self.engine.clock.now()
         with self._lock:
             self._indexed_jobs.clear()
+            self._indexed_up_to = -1
             self._records = {
                 (collection, guid): Record(collection, guid, name, now) for collection, guid, name in SEEDED_RECORDS
             }
@@ -380,12 +382,18 @@ class CfDialect(Dialect):
 
     def records(self) -> list[Record]:
         """Every record that exists now, after taking in the resources of jobs created since the last look."""
-        records = self.take_in_new_jobs()
+        self.take_in_new_jobs()
+        with self._lock:
+            records = list(self._records.values())
         return [record for record in records if not self.gone(record)]
 
-    def take_in_new_jobs(self) -> list[Record]:
-        """Index the resources of the jobs created since the last look (a delete job among them marks its record);
-        every record, gone or not."""
+    def take_in_new_jobs(self) -> None:
+        """Index the resources of the jobs created since the last look (a delete job among them marks its record).
+        Only a job made since the last look makes it read the engine's jobs: it runs whenever a poll is answered in
+        full."""
+        created = self.engine.created  # read first: a job made meanwhile is taken in now or at the next look
+        if created == self._indexed_up_to:
+            return
         job_ids = [job_id for job_id in self.engine.job_ids() if job_id not in self._indexed_jobs]
         observations = [observation for job_id in job_ids if (observation := self.engine.peek(job_id)) is not None]
         with self._lock:
@@ -401,7 +409,7 @@ class CfDialect(Dialect):
                     record.name = f"{resource[0].removesuffix('s')}-{resource[1][:8]}"
                 if observation.attributes.get("operation", DEFAULT_OPERATION).endswith(".delete"):
                     record.delete_jobs.append(observation.job_id)
-            return list(self._records.values())
+            self._indexed_up_to = max(self._indexed_up_to, created)
 
     def gone(self, record: Record) -> bool:
         for job_id in record.delete_jobs:
@@ -526,7 +534,7 @@ class CfDialect(Dialect):
 
     def deleted(self, observation: Observation, resource: tuple[str, str]) -> bool:
         """This job deleted the resource, or another delete job did: the records take in the jobs made since
-        their last look first (only those: this runs whenever a poll is answered in full)."""
+        their last look first."""
         operation = observation.attributes.get("operation", DEFAULT_OPERATION)
         if operation.endswith(".delete") and observation.state == "COMPLETE":
             return True

@@ -349,6 +349,7 @@ class Engine:
         self._jobs: dict[str, _Job] = {}
         self._journal: deque[dict[str, Any]] = deque(maxlen=self.JOURNAL_LIMIT)
         self._sequence = itertools.count(1)
+        self._created = 0  # jobs ever created here, resets included: tells a dialect whether any is new to it
 
     # -- jobs ---------------------------------------------------------------------------------
     def create(
@@ -390,11 +391,17 @@ class Engine:
             )
             job.history.append((steps[0].state, created))
             self._jobs[job_id] = job
+            self._created += 1
             return job_id
 
     def exists(self, job_id: str) -> bool:
         with self._lock:
             return job_id in self._jobs
+
+    @property
+    def created(self) -> int:
+        """How many jobs this engine has created, resets included (it only grows)."""
+        return self._created
 
     def job_ids(self) -> list[str]:
         with self._lock:
